@@ -1,0 +1,120 @@
+"""Learning the vocabulary of a categorical column and mapping values to rows.
+
+Row layout of every embedding table (``embeddings_[i]`` of the encoder), for a
+column with ``n = len(categories_[i])`` kept categories:
+
+======== ==================================================================
+row      meaning
+======== ==================================================================
+0..n-1   the kept categories, in the order of ``categories_[i]`` (sorted)
+n        **unknown**: categories pooled by ``min_frequency`` /
+         ``max_categories`` during fit, and categories never seen in fit
+n+1      **missing**: None, NaN, pd.NA, NaT, polars null
+======== ==================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._dispatch import build_lookup, lookup_codes, sort_categories
+
+__all__ = ["Vocabulary", "learn_vocabulary"]
+
+N_EXTRA_ROWS = 2  # the unknown row and the missing row
+
+
+@dataclass
+class Vocabulary:
+    """Kept and pooled categories of one column (plain NumPy, picklable)."""
+
+    categories: np.ndarray
+    infrequent: np.ndarray
+    n_missing: int
+
+    @property
+    def unknown_row(self) -> int:
+        return len(self.categories)
+
+    @property
+    def missing_row(self) -> int:
+        return len(self.categories) + 1
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.categories) + N_EXTRA_ROWS
+
+    def encode(self, codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Map factorized values to table rows.
+
+        Parameters
+        ----------
+        codes, uniques : ndarray
+            Output of ``Table.factorize``: ``uniques[codes]`` are the values,
+            ``codes == -1`` marks missing values.
+
+        Returns
+        -------
+        rows : ndarray of shape (n_rows,), dtype int64
+            Row of the embedding table for every value.
+        unseen : ndarray
+            The distinct values that were never seen during fit (neither kept
+            nor pooled); they were mapped to the unknown row.
+        """
+        seen = np.concatenate([self.categories, self.infrequent])
+        position = lookup_codes(build_lookup(seen), uniques)
+        unseen = uniques[position < 0]
+        n_kept = len(self.categories)
+        row_of_unique = np.where((position < 0) | (position >= n_kept), n_kept, position)
+        row_of_unique = np.append(row_of_unique, self.missing_row)  # index -1 = missing
+        return row_of_unique[codes], unseen
+
+
+def learn_vocabulary(
+    codes: np.ndarray,
+    uniques: np.ndarray,
+    *,
+    min_frequency: int | float | None,
+    max_categories: int | None,
+) -> tuple[Vocabulary, np.ndarray]:
+    """Choose the categories that get their own row.
+
+    A category is kept when it occurs at least ``min_frequency`` times (an
+    int count, or a float fraction of the rows) and is among the
+    ``max_categories`` most frequent (ties broken by sorted order). The
+    others are pooled into the unknown row.
+
+    Returns
+    -------
+    vocabulary : Vocabulary
+    rows : ndarray of shape (n_rows,), dtype int64
+        The table row of every training value.
+    """
+    n_rows = len(codes)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    order = np.argsort(_sort_rank(uniques), kind="stable")
+    # most frequent first; among equal counts, sorted category order
+    order = order[np.argsort(-counts[order], kind="stable")]
+    keep = np.ones(len(uniques), dtype=bool)
+    if min_frequency is not None:
+        threshold = min_frequency if isinstance(min_frequency, int) else min_frequency * n_rows
+        keep &= counts >= threshold
+    if max_categories is not None:
+        rank = np.empty(len(uniques), dtype=np.int64)
+        rank[order] = np.arange(len(uniques))
+        keep &= rank < max_categories
+    categories = sort_categories(uniques[keep])
+    infrequent = sort_categories(uniques[~keep])
+    vocabulary = Vocabulary(categories, infrequent, int((codes < 0).sum()))
+    rows, _ = vocabulary.encode(codes, uniques)
+    return vocabulary, rows
+
+
+def _sort_rank(values: np.ndarray) -> np.ndarray:
+    """Rank of each value in sorted order (mixed types handled)."""
+    if len(values) == 0:
+        return np.empty(0, dtype=np.int64)
+    ordered = sort_categories(values)
+    return lookup_codes(build_lookup(ordered), values)

@@ -1,0 +1,829 @@
+"""EntityEmbeddingEncoder: learned vectors for categorical columns."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._categories import Vocabulary, learn_vocabulary
+from ._dispatch import as_1d, as_table, is_missing
+from ._validation import Interval, Options, validate_params
+
+__all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
+
+UNKNOWN_LABEL = "<unknown>"
+MISSING_LABEL = "<missing>"
+
+
+def auto_embedding_dim(n_categories: int) -> int:
+    """The ``embedding_dim="auto"`` rule: ``round(1.6 * n ** 0.56)``, at least 2.
+
+    ``n`` is the number of kept categories of the column. This is fastai's
+    rule of thumb; the encoder caps it at ``max_embedding_dim``.
+
+    Examples
+    --------
+    >>> from skembed import auto_embedding_dim
+    >>> [auto_embedding_dim(n) for n in (2, 10, 100, 1000)]
+    [2, 6, 21, 76]
+    """
+    return max(2, int(round(1.6 * max(n_categories, 1) ** 0.56)))
+
+
+class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
+    """Encode categorical columns as entity embeddings learned from a target.
+
+    ``fit`` trains a small neural network (PyTorch) that predicts ``y`` from
+    one embedding vector per categorical value plus the standardized
+    continuous columns. ``transform`` replaces every categorical value by
+    its learned vector -- a table lookup in NumPy, no network and no torch --
+    and appends the continuous columns.
+
+    Read more in the :doc:`user guide <../docs/user_guide>`.
+
+    Parameters
+    ----------
+    categorical_features : "auto", array-like of str or int, or bool mask, default="auto"
+        Which columns are categorical; every other column is continuous.
+
+        - ``"auto"``: dataframe columns of object, string, category or bool
+          dtype; for a NumPy array, every column when its dtype is integer,
+          bool, string or object, and none when it is float.
+        - names (dataframes only), integer indices, or a boolean mask of
+          length ``n_features``.
+
+    embedding_dim : "auto", int, dict or callable, default="auto"
+        Width of each column's embedding.
+
+        - ``"auto"``: :func:`auto_embedding_dim` of the number of kept
+          categories, capped at ``max_embedding_dim``.
+        - int: the same width for every column.
+        - dict: ``{column: width}``; columns left out use ``"auto"``.
+        - callable: ``f(n_categories) -> int``, capped at
+          ``max_embedding_dim``.
+
+    max_embedding_dim : int, default=50
+        Cap applied to the ``"auto"`` and callable rules.
+
+    min_frequency : int or float, default=5
+        A category seen fewer times than this in ``fit`` (an int count, or a
+        float fraction of the rows) gets no row of its own: it is pooled into
+        the column's *unknown* row, which is thereby trained and serves
+        categories never seen in ``fit``. ``None`` keeps every category.
+
+    max_categories : int, default=None
+        Keep at most this many of the most frequent categories per column
+        (the unknown and missing rows not counted); the rest are pooled.
+
+    handle_unknown : {"embed", "error"}, default="embed"
+        What ``transform`` does with a category never seen in ``fit``:
+        ``"embed"`` gives it the unknown row, ``"error"`` raises a
+        ``ValueError`` naming the column and the values. Categories pooled
+        by ``min_frequency`` / ``max_categories`` were seen and never raise.
+
+    continuous : {"scale", "passthrough", "drop"}, default="scale"
+        What ``transform`` outputs for the continuous columns, after the
+        embeddings. ``"scale"``: standardized with the mean and standard
+        deviation of ``fit``, missing values replaced by the mean (0), the
+        same values the network saw; ready for linear models and k-NN.
+        ``"passthrough"``: the values as given (missing values stay NaN).
+        ``"drop"``: left out.
+
+    target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
+        Type of ``y`` and hence the loss: binary cross-entropy, softmax
+        cross-entropy or mean squared error (on standardized targets).
+        ``"auto"`` uses :func:`sklearn.utils.multiclass.type_of_target`; a
+        multilabel indicator matrix trains one binary output per column and
+        a 2-D float ``y`` one regression output per column. Set
+        ``"continuous"`` for integer targets such as ratings.
+
+    hidden_layer_sizes : sequence of int, default=(128, 64)
+        Hidden layers of the network; each is Linear, BatchNorm, ReLU,
+        Dropout.
+
+    dropout : float, default=0.1
+        Dropout after each hidden layer.
+
+    embedding_dropout : float, default=0.0
+        Dropout on the concatenated embedding vectors.
+
+    unknown_rate : float, default=0.01
+        During training, each categorical value is replaced by its column's
+        unknown row with this probability, so that the unknown row learns
+        "some category of this column" even when no category was pooled.
+
+    alpha : float, default=1e-5
+        L2 penalty (weight decay of Adam) on all weights.
+
+    batch_size : int, default=256
+        Rows per optimisation step.
+
+    learning_rate_init : float, default=1e-3
+        Learning rate of Adam.
+
+    max_iter : int, default=100
+        Maximum number of epochs.
+
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the rows, stop when the
+        validation score has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs and restore the weights of the best
+        epoch. When False (or the data are too small to hold out rows),
+        training stops on the training loss instead, keeping the last
+        weights.
+
+    validation_fraction : float, default=0.1
+        Share of the rows held out for early stopping.
+
+    n_iter_no_change : int, default=5
+        Epochs without improvement before stopping.
+
+    tol : float, default=1e-4
+        Minimum improvement of the score that counts.
+
+    device : str, default="auto"
+        Where the network trains: ``"auto"`` (CUDA when available, else
+        CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... The fitted encoder
+        holds NumPy arrays only, whatever the device.
+
+    dtype : numpy.float32 or numpy.float64, default=numpy.float32
+        Dtype of the output of ``transform``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the validation split, weight initialisation, shuffling and
+        dropout. With an int, CPU fits are bitwise identical run to run.
+        torch's global random state is left untouched.
+
+    verbose : int, default=0
+        1 or more shows a progress bar with the loss and validation score
+        of each epoch.
+
+    Attributes
+    ----------
+    categorical_columns_ : ndarray of int
+        Indices of the categorical columns in ``X``.
+
+    continuous_columns_ : ndarray of int
+        Indices of the continuous columns in ``X``.
+
+    categories_ : list of ndarray
+        ``categories_[i]`` are the kept categories of the ``i``-th
+        categorical column, sorted.
+
+    infrequent_categories_ : list of ndarray
+        Categories seen in ``fit`` but pooled into the unknown row.
+
+    embeddings_ : list of ndarray of shape (len(categories_[i]) + 2, dim_i)
+        ``embeddings_[i][k]`` is the vector of ``categories_[i][k]``; row
+        ``len(categories_[i])`` is the *unknown* row (pooled and unseen
+        categories) and the last row the *missing* row. If ``fit`` saw no
+        missing value in a column, its missing row is a copy of the unknown
+        row. If the unknown row received no training (no pooled category
+        and ``unknown_rate=0``), it is the frequency-weighted mean of the
+        category rows.
+
+    embedding_dims_ : list of int
+        Width of each categorical column's embedding.
+
+    continuous_mean_, continuous_scale_ : ndarray of shape (n_continuous,)
+        Statistics used to standardize the continuous columns.
+
+    target_type_ : str
+        ``"binary"``, ``"multiclass"``, ``"multilabel-indicator"`` or
+        ``"continuous"``.
+
+    classes_ : ndarray or None
+        Class labels for binary and multiclass targets, else None.
+
+    loss_curve_ : list of float
+        Training loss of each epoch.
+
+    validation_scores_ : list of float or None
+        Negative validation loss of each epoch (higher is better), or None
+        without early stopping.
+
+    n_iter_ : int
+        Epochs run; 0 when there is no categorical column to embed.
+
+    best_iter_ : int
+        Epoch whose weights were kept.
+
+    n_features_in_ : int
+        Number of columns seen in ``fit``.
+
+    feature_names_in_ : ndarray of str
+        Column names seen in ``fit``, when they are all strings.
+
+    See Also
+    --------
+    sklearn.preprocessing.TargetEncoder : one number per category and class.
+    sklearn.preprocessing.OneHotEncoder : one column per category.
+
+    Notes
+    -----
+    ``fit_transform(X, y)`` equals ``fit(X, y).transform(X)``: the rows used
+    to train the embeddings are encoded with them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skembed import EntityEmbeddingEncoder
+    >>> rng = np.random.RandomState(0)
+    >>> city = rng.choice(["paris", "rome", "oslo", "lima"], size=300)
+    >>> X = pd.DataFrame({"city": city, "age": rng.uniform(20, 60, size=300)})
+    >>> y = (city == "rome") | (X["age"] > 50)
+    >>> enc = EntityEmbeddingEncoder(embedding_dim=2, max_iter=5, random_state=0)
+    >>> Z = enc.fit_transform(X, y)
+    >>> Z.shape
+    (300, 3)
+    >>> enc.get_feature_names_out().tolist()
+    ['city_emb0', 'city_emb1', 'age']
+    >>> enc.categories_[0].tolist()
+    ['lima', 'oslo', 'paris', 'rome']
+    >>> enc.get_embeddings("city").index.tolist()
+    ['lima', 'oslo', 'paris', 'rome', '<unknown>', '<missing>']
+    """
+
+    _parameter_constraints: dict = {
+        "categorical_features": [Options({"auto"}), "array-like"],
+        "embedding_dim": [
+            Options({"auto"}),
+            Interval(numbers.Integral, 1, None),
+            dict,
+            "callable",
+        ],
+        "max_embedding_dim": [Interval(numbers.Integral, 1, None)],
+        "min_frequency": [
+            Interval(numbers.Integral, 1, None),
+            Interval(numbers.Real, 0, 1, closed="neither"),
+            None,
+        ],
+        "max_categories": [Interval(numbers.Integral, 1, None), None],
+        "handle_unknown": [Options({"embed", "error"})],
+        "continuous": [Options({"scale", "passthrough", "drop"})],
+        "target_type": [Options({"auto", "binary", "multiclass", "continuous"})],
+        "hidden_layer_sizes": ["int sequence"],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "embedding_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "unknown_rate": [Interval(numbers.Real, 0, 1, closed="left")],
+        "alpha": [Interval(numbers.Real, 0, None)],
+        "batch_size": [Interval(numbers.Integral, 1, None)],
+        "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+        "max_iter": [Interval(numbers.Integral, 1, None)],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None)],
+        "tol": [Interval(numbers.Real, 0, None)],
+        "device": [str],
+        "dtype": ["float dtype"],
+        "random_state": ["random_state"],
+        "verbose": ["boolean", Interval(numbers.Integral, 0, None)],
+    }
+
+    def __init__(
+        self,
+        *,
+        categorical_features="auto",
+        embedding_dim="auto",
+        max_embedding_dim=50,
+        min_frequency=5,
+        max_categories=None,
+        handle_unknown="embed",
+        continuous="scale",
+        target_type="auto",
+        hidden_layer_sizes=(128, 64),
+        dropout=0.1,
+        embedding_dropout=0.0,
+        unknown_rate=0.01,
+        alpha=1e-5,
+        batch_size=256,
+        learning_rate_init=1e-3,
+        max_iter=100,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
+        device="auto",
+        dtype=np.float32,
+        random_state=None,
+        verbose=0,
+    ):
+        self.categorical_features = categorical_features
+        self.embedding_dim = embedding_dim
+        self.max_embedding_dim = max_embedding_dim
+        self.min_frequency = min_frequency
+        self.max_categories = max_categories
+        self.handle_unknown = handle_unknown
+        self.continuous = continuous
+        self.target_type = target_type
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
+        self.unknown_rate = unknown_rate
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.target_tags.required = True
+        # the output dtype is the `dtype` parameter, whatever the input dtype
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X, y, sample_weight=None):
+        """Learn the categories and train their embeddings to predict ``y``.
+
+        Parameters
+        ----------
+        X : {pandas DataFrame, polars DataFrame, array-like} of shape (n_samples, n_features)
+            The data. Categorical columns may hold strings, ints, bools,
+            floats or a mix; missing values are None, NaN, pd.NA, NaT or
+            polars null.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            The target the network learns to predict.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the loss (and in the statistics of the
+            continuous columns).
+
+        Returns
+        -------
+        self : EntityEmbeddingEncoder
+            Fitted encoder. If ``fit`` raises (or is interrupted), an encoder
+            fitted before keeps its previous state.
+        """
+        snapshot = dict(self.__dict__)
+        try:
+            self._fit(X, y, sample_weight)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(snapshot)
+            raise
+        return self
+
+    def _fit(self, X, y, sample_weight):
+        validate_params(self)
+        if y is None:
+            raise ValueError(
+                f"This {type(self).__name__} estimator requires y to be passed, but the "
+                "target y is None. Pass the target the embeddings should be trained on."
+            )
+        table = as_table(X)
+        validate_data(self, table.data, reset=True, skip_check_array=True)
+        n = table.n_rows
+        weight = self._check_sample_weight(sample_weight, n)
+        target, task, n_outputs = self._encode_target(y, n, weight)
+
+        is_cat = self._categorical_mask(table)
+        self.categorical_columns_ = np.flatnonzero(is_cat)
+        self.continuous_columns_ = np.flatnonzero(~is_cat)
+
+        cont = np.empty((n, len(self.continuous_columns_)), dtype=np.float64)
+        for out_j, j in enumerate(self.continuous_columns_):
+            cont[:, out_j] = self._continuous_values(table, j)
+        self.continuous_mean_, self.continuous_scale_ = _weighted_mean_std(cont, weight)
+        scaled = self._scale(cont).astype(np.float32)
+
+        self.categories_, self.infrequent_categories_ = [], []
+        rows = np.empty((n, len(self.categorical_columns_)), dtype=np.int64)
+        n_missing = []
+        for i, j in enumerate(self.categorical_columns_):
+            codes, uniques = table.factorize(j)
+            if len(uniques) == 0:
+                raise ValueError(
+                    f"Categorical column {table.column_label(j)} has only missing values "
+                    "in fit, so there is nothing to embed. Drop the column or fill its "
+                    "missing values."
+                )
+            vocabulary, rows[:, i] = learn_vocabulary(
+                codes,
+                uniques,
+                min_frequency=self.min_frequency,
+                max_categories=self.max_categories,
+            )
+            self.categories_.append(vocabulary.categories)
+            self.infrequent_categories_.append(vocabulary.infrequent)
+            n_missing.append(vocabulary.n_missing)
+        self.embedding_dims_ = [
+            self._embedding_dim_for(table, j, len(cats))
+            for j, cats in zip(self.categorical_columns_, self.categories_)
+        ]
+        self.loss_curve_, self.validation_scores_ = [], None
+        self.n_iter_ = self.best_iter_ = 0
+        self.embeddings_ = []
+        if len(self.categorical_columns_):
+            self._train(rows, scaled, target, weight, task, n_outputs, n_missing)
+        return self
+
+    def _train(self, rows, scaled, target, weight, task, n_outputs, n_missing):
+        from ._training import TrainingConfig, train  # torch is imported here, not at import
+
+        table_sizes = [len(cats) + 2 for cats in self.categories_]
+        config = TrainingConfig(
+            hidden_layer_sizes=tuple(int(h) for h in self.hidden_layer_sizes),
+            dropout=float(self.dropout),
+            embedding_dropout=float(self.embedding_dropout),
+            unknown_rate=float(self.unknown_rate),
+            alpha=float(self.alpha),
+            batch_size=int(self.batch_size),
+            learning_rate_init=float(self.learning_rate_init),
+            max_iter=int(self.max_iter),
+            early_stopping=bool(self.early_stopping),
+            validation_fraction=float(self.validation_fraction),
+            n_iter_no_change=int(self.n_iter_no_change),
+            tol=float(self.tol),
+            verbose=int(self.verbose),
+            device=self.device,
+            seed=_seed_from(self.random_state),
+        )
+        result = train(
+            rows,
+            scaled,
+            target,
+            weight.astype(np.float32),
+            task=task,
+            n_outputs=n_outputs,
+            table_sizes=table_sizes,
+            embedding_dims=self.embedding_dims_,
+            config=config,
+        )
+        embeddings = []
+        for i, table in enumerate(result.embeddings):
+            vocabulary = Vocabulary(self.categories_[i], self.infrequent_categories_[i], 0)
+            if len(vocabulary.infrequent) == 0 and config.unknown_rate == 0:
+                counts = np.bincount(rows[:, i], minlength=vocabulary.n_rows)
+                known = counts[: vocabulary.unknown_row].astype(np.float64)
+                table[vocabulary.unknown_row] = known @ table[: vocabulary.unknown_row] / max(
+                    known.sum(), 1.0
+                )
+            if n_missing[i] == 0:
+                table[vocabulary.missing_row] = table[vocabulary.unknown_row]
+            embeddings.append(np.ascontiguousarray(table, dtype=np.float32))
+        self.embeddings_ = embeddings
+        self.loss_curve_ = result.loss_curve
+        self.validation_scores_ = result.validation_scores
+        self.n_iter_ = result.n_iter
+        self.best_iter_ = result.best_iter
+
+    # ------------------------------------------------------------ transform
+
+    def transform(self, X):
+        """Replace every categorical value by its embedding vector.
+
+        Parameters
+        ----------
+        X : {pandas DataFrame, polars DataFrame, array-like} of shape (n_samples, n_features)
+            Same columns as in ``fit``.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            The embedding blocks of the categorical columns, in column order,
+            then the continuous columns (see ``continuous``). Dtype
+            ``dtype``. A pandas or polars DataFrame under ``set_output``.
+        """
+        check_is_fitted(self, "embeddings_")
+        table = as_table(X)
+        validate_data(self, table.data, reset=False, skip_check_array=True)
+        n = table.n_rows
+        dtype = np.dtype(self.dtype)
+        widths = [table.shape[1] for table in self.embeddings_]
+        n_cont = 0 if self.continuous == "drop" else len(self.continuous_columns_)
+        out = np.empty((n, sum(widths) + n_cont), dtype=dtype)
+        start = 0
+        for i, j in enumerate(self.categorical_columns_):
+            codes, uniques = table.factorize(j)
+            vocabulary = Vocabulary(self.categories_[i], self.infrequent_categories_[i], 0)
+            rows, unseen = vocabulary.encode(codes, uniques)
+            if len(unseen) and self.handle_unknown == "error":
+                shown = ", ".join(repr(v) for v in unseen[:5])
+                more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
+                raise ValueError(
+                    f"Found unknown categories in column {table.column_label(j)} during "
+                    f"transform: {shown}{more}. They were not seen in fit. Use "
+                    "handle_unknown='embed' to give them the trained unknown vector."
+                )
+            out[:, start : start + widths[i]] = self.embeddings_[i][rows]
+            start += widths[i]
+        if n_cont:
+            cont = np.empty((n, n_cont), dtype=np.float64)
+            for out_j, j in enumerate(self.continuous_columns_):
+                cont[:, out_j] = self._continuous_values(table, j)
+            out[:, start:] = self._scale(cont) if self.continuous == "scale" else cont
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input column names; defaults to ``feature_names_in_`` or
+            ``["x0", "x1", ...]``.
+
+        Returns
+        -------
+        names : ndarray of str
+            ``f"{column}_emb{k}"`` for each embedding dimension, then the
+            names of the continuous columns (unless ``continuous="drop"``).
+        """
+        check_is_fitted(self, "embeddings_")
+        names = self._input_names(input_features)
+        out = [
+            f"{names[j]}_emb{k}"
+            for j, dim in zip(self.categorical_columns_, self.embedding_dims_)
+            for k in range(dim)
+        ]
+        if self.continuous != "drop":
+            out += [names[j] for j in self.continuous_columns_]
+        return np.asarray(out, dtype=object)
+
+    def get_embeddings(self, column):
+        """The embedding table of one categorical column as a DataFrame.
+
+        Parameters
+        ----------
+        column : str or int
+            Column name (as in ``feature_names_in_``) or column index in ``X``.
+
+        Returns
+        -------
+        table : pandas.DataFrame of shape (n_categories + 2, dim)
+            Indexed by category, then the rows labelled ``"<unknown>"`` and
+            ``"<missing>"``; columns are the output feature names.
+        """
+        import pandas as pd
+
+        check_is_fitted(self, "embeddings_")
+        i = self._categorical_position(column)
+        j = self.categorical_columns_[i]
+        start = sum(self.embedding_dims_[:i])
+        names = self.get_feature_names_out()[start : start + self.embedding_dims_[i]]
+        index = pd.Index(
+            list(self.categories_[i]) + [UNKNOWN_LABEL, MISSING_LABEL],
+            dtype=object,
+            name=self._input_names(None)[j],
+        )
+        return pd.DataFrame(self.embeddings_[i], index=index, columns=list(names))
+
+    # --------------------------------------------------------------- helpers
+
+    def _input_names(self, input_features):
+        n = self.n_features_in_
+        if input_features is None:
+            if hasattr(self, "feature_names_in_"):
+                return list(self.feature_names_in_)
+            return [f"x{j}" for j in range(n)]
+        input_features = list(input_features)
+        if len(input_features) != n:
+            raise ValueError(
+                f"input_features should have length equal to the number of features seen "
+                f"in fit ({n}), got {len(input_features)}."
+            )
+        if hasattr(self, "feature_names_in_") and input_features != list(
+            self.feature_names_in_
+        ):
+            raise ValueError(
+                "input_features is not equal to feature_names_in_: expected "
+                f"{list(self.feature_names_in_)}, got {input_features}."
+            )
+        return [str(name) for name in input_features]
+
+    def _categorical_position(self, column) -> int:
+        names = self._input_names(None)
+        if isinstance(column, str) and column in names:
+            j = names.index(column)
+        elif isinstance(column, numbers.Integral) and 0 <= column < self.n_features_in_:
+            j = int(column)
+        else:
+            raise KeyError(
+                f"Column {column!r} was not seen in fit; expected one of the categorical "
+                f"columns {[names[j] for j in self.categorical_columns_]}."
+            )
+        position = np.flatnonzero(self.categorical_columns_ == j)
+        if len(position) == 0:
+            raise KeyError(
+                f"Column {names[j]!r} is continuous and has no embeddings; categorical "
+                f"columns are {[names[c] for c in self.categorical_columns_]}."
+            )
+        return int(position[0])
+
+    def _categorical_mask(self, table) -> np.ndarray:
+        spec = self.categorical_features
+        if isinstance(spec, str):  # "auto"
+            return table.auto_categorical()
+        spec = list(spec)
+        mask = np.zeros(table.n_columns, dtype=bool)
+        if len(spec) == 0:
+            return mask
+        if all(isinstance(v, (bool, np.bool_)) for v in spec):
+            if len(spec) != table.n_columns:
+                raise ValueError(
+                    f"categorical_features as a boolean mask must have one entry per "
+                    f"column: expected {table.n_columns}, got {len(spec)}."
+                )
+            return np.asarray(spec, dtype=bool)
+        if all(isinstance(v, numbers.Integral) for v in spec):
+            bad = [v for v in spec if not -table.n_columns <= v < table.n_columns]
+            if bad:
+                raise ValueError(
+                    f"categorical_features has indices {bad} out of range for X with "
+                    f"{table.n_columns} columns."
+                )
+            mask[np.asarray(spec, dtype=np.int64)] = True
+            return mask
+        if all(isinstance(v, str) for v in spec):
+            if table.columns is None:
+                raise ValueError(
+                    f"categorical_features names columns {spec}, but X has no column "
+                    "names. Pass a DataFrame, or give integer indices."
+                )
+            missing = [v for v in spec if v not in table.columns]
+            if missing:
+                raise ValueError(
+                    f"categorical_features names columns {missing} that are not in X; "
+                    f"X has columns {list(table.columns)}."
+                )
+            mask[[table.columns.index(v) for v in spec]] = True
+            return mask
+        raise ValueError(
+            "categorical_features must be 'auto', or all column names, all integer "
+            f"indices, or a boolean mask; got {spec!r}."
+        )
+
+    def _embedding_dim_for(self, table, j, n_categories) -> int:
+        rule = self.embedding_dim
+        if isinstance(rule, dict):
+            key = table.columns[j] if table.columns is not None else j
+            unknown = [k for k in rule if k not in (table.columns or range(table.n_columns))]
+            if unknown:
+                raise ValueError(
+                    f"embedding_dim has entries for columns {unknown} that are not in X."
+                )
+            if key in rule:
+                dim = rule[key]
+                if not isinstance(dim, numbers.Integral) or isinstance(dim, bool) or dim < 1:
+                    raise ValueError(
+                        f"embedding_dim[{key!r}] must be a positive int, got {dim!r}."
+                    )
+                return int(dim)
+            rule = "auto"
+        if isinstance(rule, str):
+            return min(auto_embedding_dim(n_categories), self.max_embedding_dim)
+        if callable(rule):
+            dim = rule(n_categories)
+            if not isinstance(dim, numbers.Integral) or isinstance(dim, bool) or dim < 1:
+                raise ValueError(
+                    f"embedding_dim callable returned {dim!r} for column "
+                    f"{table.column_label(j)} with {n_categories} categories; expected a "
+                    "positive int."
+                )
+            return min(int(dim), self.max_embedding_dim)
+        return int(rule)
+
+    def _continuous_values(self, table, j) -> np.ndarray:
+        try:
+            values = table.continuous(j)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"Column {table.column_label(j)} is treated as continuous but holds values "
+                f"that are not numbers ({exc}). List it in categorical_features to embed it."
+            ) from None
+        if np.isinf(values).any():
+            raise ValueError(
+                f"Continuous column {table.column_label(j)} contains infinity; expected "
+                "finite numbers or missing values (NaN). Replace or clip the infinite "
+                "values."
+            )
+        return values
+
+    def _scale(self, cont: np.ndarray) -> np.ndarray:
+        scaled = (cont - self.continuous_mean_) / self.continuous_scale_
+        return np.nan_to_num(scaled, nan=0.0, copy=False)
+
+    def _check_sample_weight(self, sample_weight, n) -> np.ndarray:
+        if sample_weight is None:
+            return np.ones(n, dtype=np.float64)
+        weight = as_1d(sample_weight)
+        if weight.ndim != 1 or weight.shape[0] != n:
+            raise ValueError(
+                f"sample_weight.shape == {weight.shape}, expected ({n},) to match the "
+                "number of rows of X."
+            )
+        try:
+            weight = weight.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"sample_weight must be numeric, got dtype {weight.dtype}.") from None
+        if not np.isfinite(weight).all() or (weight < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative.")
+        if not weight.any():
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number; all are zero."
+            )
+        return weight
+
+    def _encode_target(self, y, n, weight):
+        """Turn ``y`` into the training target; sets ``target_type_`` and ``classes_``."""
+        y = as_1d(y)
+        if y.shape[0] != n:
+            raise ValueError(
+                f"X has {n} rows but y has {y.shape[0]}; they must have the same length."
+            )
+        if y.ndim == 2 and y.shape[1] == 1 and self.target_type != "continuous":
+            y = y.ravel()
+        if y.ndim > 2 or y.ndim == 0:
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
+        if is_missing(y).any():
+            raise ValueError(
+                "y contains missing values (NaN or None); the embeddings cannot be "
+                "trained on them. Drop those rows or impute y."
+            )
+        kind = self.target_type
+        if kind == "auto":
+            detected = type_of_target(y, input_name="y")
+            kind = {
+                "binary": "binary",
+                "multiclass": "multiclass",
+                "continuous": "continuous",
+                "continuous-multioutput": "continuous",
+                "multilabel-indicator": "multilabel-indicator",
+            }.get(detected)
+            if kind is None:
+                raise ValueError(
+                    f"Unsupported target: type_of_target(y) is {detected!r}. Expected a "
+                    "binary, multiclass, continuous or multilabel-indicator target; set "
+                    "target_type to say how to treat y."
+                )
+        self.classes_ = None
+        if kind in ("binary", "multiclass"):
+            if y.ndim != 1:
+                raise ValueError(
+                    f"target_type={kind!r} needs a 1-D y, got shape {y.shape}."
+                )
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            if kind == "binary" and len(self.classes_) > 2:
+                raise ValueError(
+                    f"target_type='binary' but y has {len(self.classes_)} classes; use "
+                    "'multiclass'."
+                )
+        self.target_type_ = kind
+        if kind == "binary":
+            return codes.astype(np.float32).reshape(-1, 1), "binary", 1
+        if kind == "multiclass":
+            return codes.astype(np.int64), "multiclass", len(self.classes_)
+        try:
+            values = y.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"target_type={kind!r} needs a numeric y, got values of dtype {y.dtype}."
+            ) from None
+        values = values.reshape(n, -1)
+        if not np.isfinite(values).all():
+            raise ValueError("y contains infinity; expected finite numbers.")
+        if kind == "multilabel-indicator":
+            return values.astype(np.float32), "binary", values.shape[1]
+        mean, scale = _weighted_mean_std(values, weight)
+        standardized = (values - mean) / scale
+        return standardized.astype(np.float32), "continuous", values.shape[1]
+
+
+def _weighted_mean_std(values: np.ndarray, weight: np.ndarray):
+    """Per-column mean and std ignoring NaN; std 0 (or all-NaN) becomes 1."""
+    present = ~np.isnan(values)
+    w = weight[:, None] * present
+    total = w.sum(axis=0)
+    safe_total = np.where(total > 0, total, 1.0)
+    filled = np.where(present, values, 0.0)
+    mean = (w * filled).sum(axis=0) / safe_total
+    var = (w * (filled - mean) ** 2).sum(axis=0) / safe_total
+    scale = np.sqrt(var)
+    scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    return mean, scale
+
+
+def _seed_from(random_state) -> int:
+    """An int seed for torch and the split, drawn from ``random_state``."""
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state) % (2**63)
+    rng = random_state if isinstance(random_state, np.random.RandomState) else np.random
+    return int(rng.randint(0, 2**31 - 1))
+

@@ -1,0 +1,260 @@
+"""The training loop: NumPy arrays in, trained embedding tables (NumPy) out.
+
+Data are moved to the device once. Each epoch draws one permutation, gathers
+every tensor once in that order, and then takes batches as contiguous slices,
+so there is no per-item ``Dataset.__getitem__`` and no Python loop over rows.
+The loss is accumulated on the device and read once per epoch.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+from ._module import EntityEmbeddingNet
+
+__all__ = ["TrainingConfig", "TrainingResult", "resolve_device", "train"]
+
+_EVAL_CHUNK = 65536
+
+
+@dataclass
+class TrainingConfig:
+    """Hyper-parameters of one fit; mirrors the encoder's parameters."""
+
+    hidden_layer_sizes: tuple[int, ...]
+    dropout: float
+    embedding_dropout: float
+    unknown_rate: float
+    alpha: float
+    batch_size: int
+    learning_rate_init: float
+    max_iter: int
+    early_stopping: bool
+    validation_fraction: float
+    n_iter_no_change: int
+    tol: float
+    verbose: int
+    device: str
+    seed: int
+
+
+@dataclass
+class TrainingResult:
+    """What a fit leaves behind: tables and curves, all plain NumPy / Python."""
+
+    embeddings: list[np.ndarray]
+    loss_curve: list[float] = field(default_factory=list)
+    validation_scores: list[float] | None = None
+    n_iter: int = 0
+    best_iter: int = 0
+    device: str = "cpu"
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else the CPU; anything else as given."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"device={device!r} is not a device torch understands; "
+            "expected 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ) from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this "
+            "machine; use device='auto' or device='cpu'."
+        )
+    return resolved
+
+
+def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
+    """Contiguous batches; a last batch of one row joins the previous one.
+
+    Batch normalisation cannot train on a single row.
+    """
+    bounds = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        last = bounds.pop()
+        bounds[-1] = (bounds[-1][0], last[1])
+    return bounds
+
+
+def _per_sample_loss(task: str, output: Tensor, target: Tensor) -> Tensor:
+    if task == "multiclass":
+        return F.cross_entropy(output, target, reduction="none")
+    if task == "binary":
+        return F.binary_cross_entropy_with_logits(output, target, reduction="none").mean(dim=1)
+    return F.mse_loss(output, target, reduction="none").mean(dim=1)
+
+
+def _evaluate(
+    net: nn.Module, task: str, rows: Tensor, cont: Tensor, target: Tensor, weight: Tensor
+) -> Tensor:
+    """Weighted mean loss over a held-out set, as a 0-d tensor on the device."""
+    net.eval()
+    total = torch.zeros((), device=rows.device)
+    with torch.no_grad():
+        for start in range(0, rows.shape[0], _EVAL_CHUNK):
+            chunk = slice(start, start + _EVAL_CHUNK)
+            loss = _per_sample_loss(task, net(rows[chunk], cont[chunk]), target[chunk])
+            total += (loss * weight[chunk]).sum()
+    net.train()
+    return total / weight.sum().clamp_min(torch.finfo(torch.float32).tiny)
+
+
+def train(
+    rows: np.ndarray,
+    continuous: np.ndarray,
+    target: np.ndarray,
+    sample_weight: np.ndarray,
+    *,
+    task: str,
+    n_outputs: int,
+    table_sizes: list[int],
+    embedding_dims: list[int],
+    config: TrainingConfig,
+) -> TrainingResult:
+    """Train the surrogate network and return its embedding tables.
+
+    Parameters
+    ----------
+    rows : ndarray of shape (n, n_categorical), int64
+        Embedding-table row of every categorical value.
+    continuous : ndarray of shape (n, n_continuous), float32
+        Standardized continuous inputs without missing values.
+    target : ndarray
+        ``(n,)`` int64 class index for ``task="multiclass"``, else
+        ``(n, n_outputs)`` float32 (0/1 for binary, standardized for
+        continuous).
+    sample_weight : ndarray of shape (n,), float32
+    task : {"binary", "multiclass", "continuous"}
+
+    Random state comes from ``config.seed`` only: torch's global generators
+    are forked and restored, so a fit does not change them.
+    """
+    device = resolve_device(config.device)
+    fork_devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=fork_devices):
+        torch.manual_seed(config.seed)
+        return _train(
+            rows,
+            continuous,
+            target,
+            sample_weight,
+            task=task,
+            n_outputs=n_outputs,
+            table_sizes=table_sizes,
+            embedding_dims=embedding_dims,
+            config=config,
+            device=device,
+        )
+
+
+def _train(
+    rows, continuous, target, sample_weight, *, task, n_outputs, table_sizes, embedding_dims,
+    config, device,
+) -> TrainingResult:  # fmt: skip
+    n = rows.shape[0]
+    split_rng = np.random.RandomState(config.seed % (2**32))
+    n_val = int(round(config.validation_fraction * n)) if config.early_stopping else 0
+    if n_val < 1 or n - n_val < 2:
+        n_val = 0
+    order = split_rng.permutation(n)
+    train_idx, val_idx = np.sort(order[n_val:]), np.sort(order[:n_val])
+
+    def to_device(array: np.ndarray, index: np.ndarray) -> Tensor:
+        return torch.from_numpy(np.ascontiguousarray(array[index])).to(device)
+
+    data = [to_device(a, train_idx) for a in (rows, continuous, target, sample_weight)]
+    val = [to_device(a, val_idx) for a in (rows, continuous, target, sample_weight)] if n_val else None
+    n_train = len(train_idx)
+    # the loss of a batch is sum(w * l) / (batch rows * mean training weight): the
+    # plain mean when weights are all one, and zero for a batch of zero weights
+    weight_scale = float(sample_weight[train_idx].mean())
+    weight_scale = weight_scale if weight_scale > 0 else 1.0
+    unknown_rows = torch.as_tensor([size - 2 for size in table_sizes], device=device)
+
+    net = EntityEmbeddingNet(
+        table_sizes,
+        embedding_dims,
+        continuous.shape[1],
+        config.hidden_layer_sizes,
+        n_outputs,
+        dropout=config.dropout,
+        embedding_dropout=config.embedding_dropout,
+    ).to(device)
+    optimizer = torch.optim.Adam(
+        net.parameters(), lr=config.learning_rate_init, weight_decay=config.alpha
+    )
+    bounds = _batch_bounds(n_train, config.batch_size)
+    result = TrainingResult(embeddings=[], validation_scores=[] if val else None)
+    result.device = str(device)
+    best_score, best_state, no_improvement = -np.inf, None, 0
+
+    progress = tqdm(
+        total=config.max_iter, disable=not config.verbose, desc="skembed fit", unit="epoch"
+    )
+    net.train()
+    for epoch in range(1, config.max_iter + 1):
+        perm = torch.randperm(n_train, device=device)
+        ep_rows, ep_cont, ep_target, ep_weight = (tensor[perm] for tensor in data)
+        if config.unknown_rate > 0:
+            # each value is replaced by its column's unknown row with this probability,
+            # so that row is trained even when no category was pooled into it
+            drop = torch.rand(ep_rows.shape, device=device) < config.unknown_rate
+            ep_rows = torch.where(drop, unknown_rows, ep_rows)
+        total = torch.zeros((), device=device)
+        for start, stop in bounds:
+            weight = ep_weight[start:stop]
+            output = net(ep_rows[start:stop], ep_cont[start:stop])
+            weighted = (_per_sample_loss(task, output, ep_target[start:stop]) * weight).sum()
+            loss = weighted / ((stop - start) * weight_scale)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += weighted.detach()
+        train_loss = float(total) / (n_train * weight_scale)
+        result.loss_curve.append(train_loss)
+        result.n_iter = epoch
+        if val:
+            score = -float(_evaluate(net, task, *val))
+            result.validation_scores.append(score)
+        else:
+            score = -train_loss
+        if not np.isfinite(train_loss):
+            progress.close()
+            raise FloatingPointError(
+                f"The training loss became {train_loss} at epoch {epoch}; lower "
+                "learning_rate_init or check the target for extreme values."
+            )
+        if score > best_score + config.tol:
+            best_score, no_improvement = score, 0
+            result.best_iter = epoch
+            if val:
+                best_state = copy.deepcopy(net.state_dict())
+        else:
+            no_improvement += 1
+        postfix = {"loss": f"{train_loss:.4f}"}
+        if val:
+            postfix["val_score"] = f"{score:.4f}"
+        progress.set_postfix(postfix)
+        progress.update(1)
+        if no_improvement >= config.n_iter_no_change:
+            break
+    progress.close()
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    result.embeddings = [
+        embedding.weight.detach().to("cpu", torch.float32).numpy().copy()
+        for embedding in net.embeddings
+    ]
+    return result
