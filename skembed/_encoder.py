@@ -430,6 +430,11 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.loss_curve_, self.validation_scores_ = [], None
         self.n_iter_ = self.best_iter_ = 0
         self.embeddings_ = []
+        if len(self.categorical_columns_) and n < 2:
+            raise ValueError(
+                "Training embeddings needs at least 2 samples, got n_samples = 1. Fit on "
+                "more rows."
+            )
         if len(self.categorical_columns_):
             self._train(rows, scaled, target, weight, task, n_outputs, n_missing)
         return self
@@ -759,7 +764,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             )
         kind = self.target_type
         if kind == "auto":
-            detected = type_of_target(y, input_name="y")
+            detected = type_of_target(y, input_name="y", raise_unknown=True)
             kind = {
                 "binary": "binary",
                 "multiclass": "multiclass",

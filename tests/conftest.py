@@ -1,0 +1,49 @@
+"""Shared fixtures: small synthetic frames and the shared real datasets."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+def shared_dataset(name: str) -> Path:
+    """Path of a shared dataset, skipping the test when the folder is absent."""
+    path = SHARED / name
+    if not path.exists():
+        pytest.skip(f"{path} is not available (a user's clone without ../shared)")
+    return path
+
+
+@pytest.fixture
+def adult():
+    """The census income table: (X, y) with y = 1 for income >50K."""
+    frame = pd.read_parquet(shared_dataset("adult.parquet"))
+    y = (frame.pop("income") == ">50K").to_numpy().astype(int)
+    return frame, y
+
+
+def make_frame(n=400, seed=0):
+    """A small mixed frame whose target depends on a city, a colour and a number."""
+    rng = np.random.RandomState(seed)
+    city = rng.choice(["paris", "rome", "oslo", "lima", "kyiv", "rare"], size=n,
+                      p=[0.3, 0.25, 0.2, 0.15, 0.095, 0.005])
+    colour = rng.choice(["red", "green", "blue"], size=n)
+    age = rng.uniform(20, 60, size=n)
+    income = rng.lognormal(10, 1, size=n)
+    logit = (
+        np.select([city == "paris", city == "rome", city == "oslo"], [1.5, -1.0, 0.5], 0.0)
+        + (colour == "red") * 1.0
+        + (age - 40) / 10
+    )
+    y = (logit + rng.logistic(size=n) > 0).astype(int)
+    X = pd.DataFrame({"city": city, "age": age, "colour": colour, "income": income})
+    return X, y
+
+
+@pytest.fixture
+def frame():
+    """A small mixed pandas frame and a binary target."""
+    return make_frame()

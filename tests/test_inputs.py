@@ -1,0 +1,119 @@
+"""Input containers and dtypes: pandas, polars, NumPy and lists give the same output."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_frame
+
+from skembed import EntityEmbeddingEncoder
+
+FAST = dict(max_iter=3, random_state=0)
+
+
+def _fit_transform(X, y, **params):
+    enc = EntityEmbeddingEncoder(**FAST, **params)
+    return enc.fit(X, y).transform(X)
+
+
+def test_pandas_polars_numpy_list_parity():
+    """The same data as pandas, polars, a NumPy object array or a list give identical output."""
+    pl = pytest.importorskip("polars")
+    X, y = make_frame(300)
+    X = X[["city", "colour"]]
+    expected = _fit_transform(X, y)
+    np.testing.assert_array_equal(_fit_transform(pl.from_pandas(X), y), expected)
+    np.testing.assert_array_equal(_fit_transform(X.to_numpy(dtype=object), y), expected)
+    np.testing.assert_array_equal(_fit_transform(X.to_numpy(dtype=object).tolist(), y), expected)
+    np.testing.assert_array_equal(_fit_transform(X.to_numpy(dtype=str), y), expected)
+
+
+def test_pandas_polars_parity_with_missing_and_continuous():
+    """pandas and polars agree with missing categories and continuous columns."""
+    pl = pytest.importorskip("polars")
+    X, y = make_frame(300)
+    X.loc[::5, "city"] = None
+    X.loc[::4, "age"] = np.nan
+    expected = _fit_transform(X, y)
+    Xpl = pl.from_pandas(X)
+    assert Xpl["city"].null_count() > 0
+    np.testing.assert_array_equal(_fit_transform(Xpl, y), expected)
+
+
+def test_y_as_list_series_polars_and_array_agree():
+    """y as list, pandas Series, polars Series or array gives the same fit."""
+    pl = pytest.importorskip("polars")
+    X, y = make_frame(200)
+    expected = _fit_transform(X, y)
+    for target in (list(y), pd.Series(y), pl.Series(y)):
+        np.testing.assert_array_equal(_fit_transform(X, target), expected)
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        lambda s: s.astype("category"),
+        lambda s: s.astype(object),
+        lambda s: s.astype("string[python]"),
+        lambda s: s.astype(pd.StringDtype("pyarrow")),
+    ],
+    ids=["category", "object", "string-python", "string-pyarrow"],
+)
+def test_pandas_string_like_dtypes_agree(convert):
+    """category, object, pandas 3 default str and nullable string dtypes give the same output."""
+    X, y = make_frame(300)
+    X = X[["city", "colour", "age"]]
+    expected = _fit_transform(X, y)
+    X2 = X.assign(city=convert(X["city"]), colour=convert(X["colour"]))
+    np.testing.assert_array_equal(_fit_transform(X2, y), expected)
+
+
+def test_pandas_default_string_dtype_keeps_missing():
+    """pandas 3 'str' columns with NaN use the missing row, not a 'nan' category."""
+    X, y = make_frame(300)
+    X["city"] = X["city"].where(np.arange(300) % 6 != 0)
+    assert X["city"].dtype == "str"
+    enc = EntityEmbeddingEncoder(**FAST).fit(X, y)
+    assert "nan" not in enc.categories_[0].tolist()
+    Z = enc.transform(X)
+    missing = enc.get_embeddings("city").loc["<missing>"].to_numpy()
+    np.testing.assert_array_equal(Z[::6, : len(missing)], np.tile(missing, (50, 1)))
+
+
+def test_nullable_int_bool_and_category_of_ints():
+    """Nullable Int64 is continuous; boolean and int categories are categorical."""
+    rng = np.random.RandomState(0)
+    n = 300
+    X = pd.DataFrame(
+        {
+            "count": pd.array(rng.randint(0, 9, n), dtype="Int64"),
+            "flag": pd.array(rng.rand(n) > 0.5, dtype="boolean"),
+            "level": pd.Categorical(rng.choice([10, 20, 30], n)),
+            "plain_bool": rng.rand(n) > 0.3,
+        }
+    )
+    X.loc[::10, "count"] = pd.NA
+    X.loc[::7, "flag"] = pd.NA
+    y = rng.randint(0, 2, n)
+    enc = EntityEmbeddingEncoder(**FAST).fit(X, y)
+    assert enc.categorical_columns_.tolist() == [1, 2, 3]
+    assert enc.categories_[1].tolist() == [10, 20, 30]
+    assert enc.categories_[0].tolist() == [False, True]
+    assert np.isfinite(enc.transform(X)).all()
+
+
+def test_integer_categories_from_numpy_and_pandas_agree():
+    """Integer codes as a NumPy array and as a pandas column declared categorical agree."""
+    X, y = make_frame(300)
+    codes = X["city"].factorize()[0].reshape(-1, 1)
+    a = _fit_transform(codes, y)
+    b = _fit_transform(pd.DataFrame({"c": codes[:, 0]}), y, categorical_features=["c"])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_transform_does_not_mutate_input():
+    """fit and transform leave the input frame unchanged."""
+    X, y = make_frame(200)
+    X.loc[::4, "city"] = None
+    before = X.copy()
+    _fit_transform(X, y)
+    pd.testing.assert_frame_equal(X, before)
