@@ -43,7 +43,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     its learned vector -- a table lookup in NumPy, no network and no torch --
     and appends the continuous columns.
 
-    Read more in the :doc:`user guide <../docs/user_guide>`.
+    Read more in ``docs/user_guide.md``.
 
     Parameters
     ----------
@@ -350,7 +350,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Learn the categories and train their embeddings to predict ``y``.
 
         Parameters
