@@ -88,6 +88,15 @@ def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
     return bounds
 
 
+def _adam(net: nn.Module, config: TrainingConfig) -> torch.optim.Optimizer:
+    """Adam with the fused kernel (several times faster per step than the loop kernel)."""
+    params = dict(lr=config.learning_rate_init, weight_decay=config.alpha)
+    try:
+        return torch.optim.Adam(net.parameters(), fused=True, **params)
+    except (RuntimeError, TypeError, ValueError):  # a device without the fused kernel
+        return torch.optim.Adam(net.parameters(), **params)
+
+
 def _per_sample_loss(task: str, output: Tensor, target: Tensor) -> Tensor:
     if task == "multiclass":
         return F.cross_entropy(output, target, reduction="none")
@@ -192,9 +201,7 @@ def _train(
         dropout=config.dropout,
         embedding_dropout=config.embedding_dropout,
     ).to(device)
-    optimizer = torch.optim.Adam(
-        net.parameters(), lr=config.learning_rate_init, weight_decay=config.alpha
-    )
+    optimizer = _adam(net, config)
     bounds = _batch_bounds(n_train, config.batch_size)
     result = TrainingResult(embeddings=[], validation_scores=[] if val else None)
     result.device = str(device)
