@@ -66,7 +66,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         - callable: ``f(n_categories) -> int``, capped at
           ``max_embedding_dim``.
 
-    max_embedding_dim : int, default=50
+    max_embedding_dim : int, default=100
         Cap applied to the ``"auto"`` and callable rules.
 
     min_frequency : int or float, default=5
@@ -290,7 +290,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         *,
         categorical_features="auto",
         embedding_dim="auto",
-        max_embedding_dim=50,
+        max_embedding_dim=100,
         min_frequency=5,
         max_categories=None,
         handle_unknown="embed",
@@ -477,8 +477,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             if len(vocabulary.infrequent) == 0 and config.unknown_rate == 0:
                 counts = np.bincount(rows[:, i], minlength=vocabulary.n_rows)
                 known = counts[: vocabulary.unknown_row].astype(np.float64)
-                table[vocabulary.unknown_row] = known @ table[: vocabulary.unknown_row] / max(
-                    known.sum(), 1.0
+                table[vocabulary.unknown_row] = (
+                    known @ table[: vocabulary.unknown_row] / max(known.sum(), 1.0)
                 )
             if n_missing[i] == 0:
                 table[vocabulary.missing_row] = table[vocabulary.unknown_row]
@@ -604,9 +604,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 f"input_features should have length equal to the number of features seen "
                 f"in fit ({n}), got {len(input_features)}."
             )
-        if hasattr(self, "feature_names_in_") and input_features != list(
-            self.feature_names_in_
-        ):
+        if hasattr(self, "feature_names_in_") and input_features != list(self.feature_names_in_):
             raise ValueError(
                 "input_features is not equal to feature_names_in_: expected "
                 f"{list(self.feature_names_in_)}, got {input_features}."
@@ -781,9 +779,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.classes_ = None
         if kind in ("binary", "multiclass"):
             if y.ndim != 1:
-                raise ValueError(
-                    f"target_type={kind!r} needs a 1-D y, got shape {y.shape}."
-                )
+                raise ValueError(f"target_type={kind!r} needs a 1-D y, got shape {y.shape}.")
             self.classes_, codes = np.unique(y, return_inverse=True)
             if kind == "binary" and len(self.classes_) > 2:
                 raise ValueError(
@@ -831,4 +827,3 @@ def _seed_from(random_state) -> int:
         return int(random_state) % (2**63)
     rng = random_state if isinstance(random_state, np.random.RandomState) else np.random
     return int(rng.randint(0, 2**31 - 1))
-

@@ -184,7 +184,9 @@ def _train(
         return torch.from_numpy(np.ascontiguousarray(array[index])).to(device)
 
     data = [to_device(a, train_idx) for a in (rows, continuous, target, sample_weight)]
-    val = [to_device(a, val_idx) for a in (rows, continuous, target, sample_weight)] if n_val else None
+    val = None
+    if n_val:
+        val = [to_device(a, val_idx) for a in (rows, continuous, target, sample_weight)]
     n_train = len(train_idx)
     # the loss of a batch is sum(w * l) / (batch rows * mean training weight): the
     # plain mean when weights are all one, and zero for a batch of zero weights

@@ -28,8 +28,11 @@ def adult():
 def make_frame(n=400, seed=0):
     """A small mixed frame whose target depends on a city, a colour and a number."""
     rng = np.random.RandomState(seed)
-    city = rng.choice(["paris", "rome", "oslo", "lima", "kyiv", "rare"], size=n,
-                      p=[0.3, 0.25, 0.2, 0.15, 0.095, 0.005])
+    city = rng.choice(
+        ["paris", "rome", "oslo", "lima", "kyiv", "rare"],
+        size=n,
+        p=[0.3, 0.25, 0.2, 0.15, 0.095, 0.005],
+    )
     colour = rng.choice(["red", "green", "blue"], size=n)
     age = rng.uniform(20, 60, size=n)
     income = rng.lognormal(10, 1, size=n)

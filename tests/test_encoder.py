@@ -56,13 +56,26 @@ def test_rare_categories_pooled_into_trained_unknown_row(frame):
     assert "rare" not in enc.categories_[0]
     assert enc.infrequent_categories_[0].tolist() == ["rare"]
     unknown = enc.get_embeddings("city").loc["<unknown>"].to_numpy()
-    Z = enc.transform(pd.DataFrame({"city": ["rare", "never-seen"], "age": [30, 30],
-                                    "colour": ["red", "red"], "income": [1.0, 1.0]}))
+    Z = enc.transform(
+        pd.DataFrame(
+            {
+                "city": ["rare", "never-seen"],
+                "age": [30, 30],
+                "colour": ["red", "red"],
+                "income": [1.0, 1.0],
+            }
+        )
+    )
     np.testing.assert_array_equal(Z[0, : len(unknown)], unknown)
     np.testing.assert_array_equal(Z[1, : len(unknown)], unknown)
     # the untrained init of a row is N(0, 0.05); a trained row moved away from it
-    untrained = EntityEmbeddingEncoder(unknown_rate=0.0, max_iter=1, learning_rate_init=1e-12,
-                                       random_state=0, early_stopping=False).fit(X, y)
+    untrained = EntityEmbeddingEncoder(
+        unknown_rate=0.0,
+        max_iter=1,
+        learning_rate_init=1e-12,
+        random_state=0,
+        early_stopping=False,
+    ).fit(X, y)
     assert not np.allclose(unknown, untrained.get_embeddings("city").loc["<unknown>"])
 
 
@@ -103,7 +116,8 @@ def test_missing_values_get_their_own_row():
     for value in (None, np.nan, pd.NA):
         rows = X["city"].map(lambda v, value=value: v is value).to_numpy()
         if rows.any():
-            np.testing.assert_array_equal(Z[rows, : len(missing)], np.tile(missing, (rows.sum(), 1)))
+            expected = np.tile(missing, (rows.sum(), 1))
+            np.testing.assert_array_equal(Z[rows, : len(missing)], expected)
 
 
 def test_missing_at_transform_only_uses_unknown_row(frame):
