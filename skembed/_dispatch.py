@@ -30,6 +30,7 @@ __all__ = [
     "sort_categories",
 ]
 
+
 def _module_root(obj) -> str:
     return type(obj).__module__.partition(".")[0]
 

@@ -11,6 +11,7 @@ import pytest
 
 from skembed import EntityEmbeddingEncoder
 from skembed._cli import main
+from skembed._demo import limit_threads
 from skembed.datasets import make_categorical
 
 PARAMS = {"max_iter": 3, "random_state": 0, "hidden_layer_sizes": (16,), "embedding_dim": 3}
@@ -132,15 +133,20 @@ def test_fit_transform_round_trip_matches_python_api(tmp_path, table, suffix, ca
 
 
 def test_fit_auto_categorical_and_csv_to_parquet(tmp_path, table):
-    """Without --categorical, string columns are embedded; CSV in, Parquet out works."""
+    """Without --categorical, string columns are embedded; CSV in, Parquet out; --threads."""
     pytest.importorskip("pyarrow")
     X, y = table
     X = X.drop(columns="zip")
     data = write(X.assign(label=y), tmp_path / "train.csv")
     encoder_path, out = tmp_path / "encoder.joblib", tmp_path / "out.parquet"
-    assert main(["fit", data, "--target", "label", *CLI_PARAMS, "--out", encoder_path]) == 0
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    fit_args = ["fit", data, "--target", "label", *CLI_PARAMS, "--threads", "1"]
+    assert main([*fit_args, "--out", encoder_path]) == 0
+    assert torch.get_num_threads() == threads  # --threads is undone after the fit
     assert main(["transform", encoder_path, data, "--out", out]) == 0
-    expected = EntityEmbeddingEncoder(**PARAMS).fit(X, y)
+    with limit_threads(1):  # results are bitwise equal only for the same thread count
+        expected = EntityEmbeddingEncoder(**PARAMS).fit(X, y)
     assert joblib.load(encoder_path).categorical_columns_.tolist() == [0, 1]
     np.testing.assert_array_equal(pd.read_parquet(out).to_numpy(), expected.transform(X))
 

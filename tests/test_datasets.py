@@ -1,7 +1,6 @@
 """Tests of skembed.datasets: the synthetic generator and the bundled Adult sample."""
 
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +9,6 @@ from sklearn.utils import Bunch
 
 from skembed import EntityEmbeddingEncoder
 from skembed.datasets import load_adult_sample, make_categorical
-
-SHARED_ADULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "adult.parquet"
 
 
 @pytest.fixture
@@ -95,25 +92,24 @@ def test_make_categorical_tasks():
 
 
 def test_make_categorical_target_depends_on_true_vectors():
-    """Without noise, y is a function of the rows' true vectors and continuous features."""
+    """Without noise, y is exactly a quadratic function of the true vectors and x."""
     X, y, true_vectors = make_categorical(
         n_rows=2000, cardinalities=(4, 6), task="continuous", noise=0.0, random_state=1
     )
-    X2, y2, _ = make_categorical(
-        n_rows=2000, cardinalities=(4, 6), task="continuous", noise=0.0, random_state=1
-    )
-    np.testing.assert_array_equal(y, y2)
-    # the score is quadratic in the latent position, which is linear in the vectors:
-    # regress y on the degree-2 features of [v0, v1, x] and find a near perfect fit
-    parts = [t.loc[X[c].to_numpy()].to_numpy() for c, t in zip(["c0", "c1"], true_vectors)]
-    parts.append(X[["x0", "x1"]].to_numpy())
-    z = np.hstack(parts)
-    quadratic = np.hstack(
-        [np.ones((len(z), 1)), z, (z[:, :, None] * z[:, None, :]).reshape(len(z), -1)]
-    )
-    coef, *_ = np.linalg.lstsq(quadratic, y, rcond=None)
-    residual = y - quadratic @ coef
-    assert residual.std() < 1e-8
+
+    def quadratic_fit_residual(tables):
+        # the score is quadratic in the latent position, which is linear in the vectors
+        parts = [t.loc[X[c].to_numpy()].to_numpy() for c, t in zip(["c0", "c1"], tables)]
+        z = np.hstack([*parts, X[["x0", "x1"]].to_numpy()])
+        pairs = (z[:, :, None] * z[:, None, :]).reshape(len(z), -1)
+        design = np.hstack([np.ones((len(z), 1)), z, pairs])
+        coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+        return (y - design @ coef).std()
+
+    assert quadratic_fit_residual(true_vectors) < 1e-8
+    # the vectors of the wrong categories explain y badly
+    wrong = true_vectors[1].set_axis(true_vectors[1].index[::-1])
+    assert quadratic_fit_residual([true_vectors[0], wrong]) > 0.1
 
 
 @pytest.mark.parametrize(
@@ -215,15 +211,14 @@ def test_adult_sample_file_is_small():
     assert size < 400_000
 
 
-@pytest.mark.skipif(not SHARED_ADULT.exists(), reason="../shared/datasets is not available")
-def test_adult_sample_is_the_documented_sample_of_the_source():
+def test_adult_sample_is_the_documented_sample_of_the_source(adult):
     """The sample equals adult.parquet.sample(n=10000, random_state=0), '?' as missing."""
-    source = pd.read_parquet(SHARED_ADULT)
-    expected = source.sample(n=10_000, random_state=0).reset_index(drop=True)
+    source_X, source_y = adult  # skips without ../shared/datasets
+    expected_X = source_X.sample(n=10_000, random_state=0)
+    expected_y = source_y[expected_X.index.to_numpy()]
+    expected_X = expected_X.reset_index(drop=True)
     X, y = load_adult_sample()
-    expected_X = expected.drop(columns="income")
-    categorical = expected_X.select_dtypes(exclude="number").columns
-    for name in categorical:
+    for name in expected_X.select_dtypes(exclude="number").columns:
         expected_X[name] = expected_X[name].replace("?", np.nan).astype(X[name].dtype)
     pd.testing.assert_frame_equal(X, expected_X)
-    np.testing.assert_array_equal(y, (expected["income"] == ">50K").to_numpy().astype(int))
+    np.testing.assert_array_equal(y, expected_y)
