@@ -16,6 +16,7 @@ from ._validation import Interval, Options, validate_params
 __all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
 
 UNKNOWN_LABEL = "<unknown>"
+_TRANSFORM_CHUNK = 16384  # rows gathered at a time by transform
 MISSING_LABEL = "<missing>"
 
 
@@ -29,7 +30,7 @@ def auto_embedding_dim(n_categories: int) -> int:
     --------
     >>> from skembed import auto_embedding_dim
     >>> [auto_embedding_dim(n) for n in (2, 10, 100, 1000)]
-    [2, 6, 21, 76]
+    [2, 6, 21, 77]
     """
     return max(2, int(round(1.6 * max(n_categories, 1) ** 0.56)))
 
@@ -511,10 +512,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         validate_data(self, table.data, reset=False, skip_check_array=True)
         n = table.n_rows
         dtype = np.dtype(self.dtype)
-        widths = [table.shape[1] for table in self.embeddings_]
+        width = sum(self.embedding_dims_)
         n_cont = 0 if self.continuous == "drop" else len(self.continuous_columns_)
-        out = np.empty((n, sum(widths) + n_cont), dtype=dtype)
-        start = 0
+        out = np.empty((n, width + n_cont), dtype=dtype)
+        rows_per_column = []
         for i, j in enumerate(self.categorical_columns_):
             codes, uniques = table.factorize(j)
             vocabulary = Vocabulary(self.categories_[i], self.infrequent_categories_[i], 0)
@@ -527,13 +528,21 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                     f"transform: {shown}{more}. They were not seen in fit. Use "
                     "handle_unknown='embed' to give them the trained unknown vector."
                 )
-            out[:, start : start + widths[i]] = self.embeddings_[i][rows]
-            start += widths[i]
+            rows_per_column.append(rows)
+        # gather in blocks of rows: temporaries stay small and are reused, instead of
+        # one freshly allocated (page-faulting) array per column as large as the output
+        for begin in range(0, n, _TRANSFORM_CHUNK):
+            end = min(begin + _TRANSFORM_CHUNK, n)
+            start = 0
+            for embedding, rows in zip(self.embeddings_, rows_per_column):
+                dim = embedding.shape[1]
+                out[begin:end, start : start + dim] = np.take(embedding, rows[begin:end], 0)
+                start += dim
         if n_cont:
             cont = np.empty((n, n_cont), dtype=np.float64)
             for out_j, j in enumerate(self.continuous_columns_):
                 cont[:, out_j] = self._continuous_values(table, j)
-            out[:, start:] = self._scale(cont) if self.continuous == "scale" else cont
+            out[:, width:] = self._scale(cont) if self.continuous == "scale" else cont
         return out
 
     def get_feature_names_out(self, input_features=None):
