@@ -198,6 +198,17 @@ def result_path(name: str, quick: bool, suffix: str = ".json") -> Path:
 # ------------------------------------------------------------------ markdown
 
 
+def write_results(name: str, quick: bool, output, payload: dict, markdown: str) -> None:
+    """Save ``payload`` as JSON and ``markdown`` beside it, print the markdown and the paths."""
+    json_path = Path(output) if output else result_path(name, quick)
+    md_path = json_path.with_suffix(".md")
+    save_json(json_path, payload)
+    md_path.write_text(markdown, encoding="utf-8")
+    print()
+    print(markdown)
+    print(f"wrote {json_path} and {md_path}")
+
+
 def markdown_table(
     headers: Sequence[str], rows: Sequence[Sequence], align: Sequence[str] | None = None
 ) -> str:

@@ -82,6 +82,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from skembed.datasets import ADULT_CATEGORICAL, ADULT_CONTINUOUS
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = HERE.parent.parent / "shared" / "datasets"
 DEFAULT_OUTPUT_DIR = HERE / "results"
@@ -134,24 +136,6 @@ CURRENT_RULE = "fastai50"
 # -------------------------------------------------------------------------- datasets
 
 
-ADULT_CATEGORICAL = [
-    "workclass",
-    "education",
-    "marital-status",
-    "occupation",
-    "relationship",
-    "race",
-    "gender",
-    "native-country",
-]
-ADULT_CONTINUOUS = [
-    "age",
-    "fnlwgt",
-    "educational-num",
-    "capital-gain",
-    "capital-loss",
-    "hours-per-week",
-]
 DATASET_METRICS = {"adult": ("roc_auc", True), "movielens": ("rmse", False)}
 MOVIELENS_CATEGORICAL = ["user_id", "movie_id", "gender", "occupation", "zip_code"]
 MOVIELENS_CONTINUOUS = ["age"]

@@ -60,11 +60,11 @@ from _common import (  # noqa: E402
     machine_info,
     machine_summary,
     markdown_table,
-    result_path,
-    save_json,
+    write_results,
 )
 
 from skembed import EntityEmbeddingEncoder  # noqa: E402
+from skembed.datasets import ADULT_CATEGORICAL, ADULT_CONTINUOUS  # noqa: E402
 
 TIE_TOLERANCE = 0.002
 # Dense copies of a sparse one-hot matrix larger than this are not made (bytes).
@@ -107,24 +107,6 @@ class Dataset:
         return self.task == "binary"
 
 
-ADULT_CATEGORICAL = [
-    "workclass",
-    "education",
-    "marital-status",
-    "occupation",
-    "relationship",
-    "race",
-    "gender",
-    "native-country",
-]
-ADULT_CONTINUOUS = [
-    "age",
-    "fnlwgt",
-    "educational-num",
-    "capital-gain",
-    "capital-loss",
-    "hours-per-week",
-]
 MOVIELENS_CATEGORICAL = ["user_id", "movie_id", "gender", "occupation", "zip_code"]
 MOVIELENS_CONTINUOUS = ["age"]
 
@@ -683,14 +665,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     payload = run(args)
-    json_path = args.output or result_path("quality", args.quick)
-    md_path = Path(json_path).with_suffix(".md")
-    markdown = render_markdown(payload)
-    save_json(json_path, payload)
-    md_path.write_text(markdown, encoding="utf-8")
-    print()
-    print(markdown)
-    print(f"wrote {json_path} and {md_path}")
+    write_results("quality", args.quick, args.output, payload, render_markdown(payload))
     return 0
 
 

@@ -63,8 +63,7 @@ from _common import (  # noqa: E402
     machine_info,
     machine_summary,
     markdown_table,
-    result_path,
-    save_json,
+    write_results,
 )
 
 LAB_ROWS = 2_461_697
@@ -854,14 +853,7 @@ def main(argv=None) -> int:
         print(json.dumps(memory_child(args.memory_child, args.rows, args.device, args.dropout)))
         return 0
     payload = run(args)
-    json_path = args.output or result_path("speed", args.quick)
-    md_path = Path(json_path).with_suffix(".md")
-    markdown = render_markdown(payload)
-    save_json(json_path, payload)
-    md_path.write_text(markdown, encoding="utf-8")
-    print()
-    print(markdown)
-    print(f"wrote {json_path} and {md_path}")
+    write_results("speed", args.quick, args.output, payload, render_markdown(payload))
     return 0
 
 

@@ -8,7 +8,7 @@ import pytest
 from sklearn.utils import Bunch
 
 from skembed import EntityEmbeddingEncoder
-from skembed.datasets import load_adult_sample, make_categorical
+from skembed.datasets import ADULT_CATEGORICAL, load_adult_sample, make_categorical
 
 
 @pytest.fixture
@@ -170,16 +170,7 @@ def test_load_adult_sample():
     assert X.shape == (10_000, 14) and y.shape == (10_000,)
     assert y.dtype == np.int64 and set(np.unique(y)) == {0, 1}
     assert 0.2 < y.mean() < 0.3
-    categorical = [
-        "workclass",
-        "education",
-        "marital-status",
-        "occupation",
-        "relationship",
-        "race",
-        "gender",
-        "native-country",
-    ]
+    categorical = ADULT_CATEGORICAL
     for name in X.columns:
         if name in categorical:
             assert isinstance(X[name].dtype, pd.StringDtype), name
