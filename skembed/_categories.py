@@ -15,11 +15,12 @@ n+1      **missing**: None, NaN, pd.NA, NaT, polars null
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._dispatch import build_lookup, lookup_codes, sort_categories
+from ._dispatch import build_lookup, lookup_codes, sort_order
 
 __all__ = ["Vocabulary", "learn_vocabulary"]
 
@@ -94,27 +95,20 @@ def learn_vocabulary(
     """
     n_rows = len(codes)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    order = np.argsort(_sort_rank(uniques), kind="stable")
+    in_sorted_order = sort_order(uniques)
     # most frequent first; among equal counts, sorted category order
-    order = order[np.argsort(-counts[order], kind="stable")]
+    by_frequency = in_sorted_order[np.argsort(-counts[in_sorted_order], kind="stable")]
     keep = np.ones(len(uniques), dtype=bool)
     if min_frequency is not None:
-        threshold = min_frequency if isinstance(min_frequency, int) else min_frequency * n_rows
+        if isinstance(min_frequency, numbers.Integral):
+            threshold = min_frequency
+        else:
+            threshold = min_frequency * n_rows
         keep &= counts >= threshold
     if max_categories is not None:
-        rank = np.empty(len(uniques), dtype=np.int64)
-        rank[order] = np.arange(len(uniques))
-        keep &= rank < max_categories
-    categories = sort_categories(uniques[keep])
-    infrequent = sort_categories(uniques[~keep])
+        keep[by_frequency[max_categories:]] = False
+    categories = uniques[in_sorted_order[keep[in_sorted_order]]]
+    infrequent = uniques[in_sorted_order[~keep[in_sorted_order]]]
     vocabulary = Vocabulary(categories, infrequent, int((codes < 0).sum()))
     rows, _ = vocabulary.encode(codes, uniques)
     return vocabulary, rows
-
-
-def _sort_rank(values: np.ndarray) -> np.ndarray:
-    """Rank of each value in sorted order (mixed types handled)."""
-    if len(values) == 0:
-        return np.empty(0, dtype=np.int64)
-    ordered = sort_categories(values)
-    return lookup_codes(build_lookup(ordered), values)

@@ -27,7 +27,7 @@ __all__ = [
     "build_lookup",
     "is_missing",
     "lookup_codes",
-    "sort_categories",
+    "sort_order",
 ]
 
 
@@ -205,12 +205,10 @@ def lookup_codes(lookup: pd.Index, uniques: np.ndarray) -> np.ndarray:
     return np.asarray(lookup.get_indexer(uniques), dtype=np.int64)
 
 
-def sort_categories(values: np.ndarray) -> np.ndarray:
-    """Sort distinct category values; mixed types sort by (type name, str)."""
+def sort_order(values: np.ndarray) -> np.ndarray:
+    """Indices that sort distinct category values; mixed types sort by (type name, str)."""
     try:
-        order = np.argsort(values, kind="stable")
-        return values[order]
+        return np.argsort(values, kind="stable")
     except TypeError:
         keys = [(type(v).__name__, str(v)) for v in values]
-        order = sorted(range(len(values)), key=keys.__getitem__)
-        return values[np.asarray(order, dtype=np.int64)]
+        return np.asarray(sorted(range(len(values)), key=keys.__getitem__), dtype=np.int64)

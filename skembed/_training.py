@@ -54,7 +54,6 @@ class TrainingResult:
     validation_scores: list[float] | None = None
     n_iter: int = 0
     best_iter: int = 0
-    device: str = "cpu"
 
 
 def resolve_device(device: str) -> torch.device:
@@ -206,7 +205,6 @@ def _train(
     optimizer = _adam(net, config)
     bounds = _batch_bounds(n_train, config.batch_size)
     result = TrainingResult(embeddings=[], validation_scores=[] if val else None)
-    result.device = str(device)
     best_score, best_state, no_improvement = -np.inf, None, 0
 
     progress = tqdm(

@@ -455,3 +455,12 @@ def test_import_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_min_frequency_as_numpy_integer_is_a_count(frame):
+    """A NumPy integer min_frequency is a count, like a Python int, not a fraction."""
+    X, y = frame
+    as_int = EntityEmbeddingEncoder(min_frequency=5, **FAST).fit(X, y)
+    as_numpy = EntityEmbeddingEncoder(min_frequency=np.int64(5), **FAST).fit(X, y)
+    assert as_numpy.categories_[0].tolist() == as_int.categories_[0].tolist()
+    assert len(as_numpy.categories_[0]) == 5
