@@ -1,7 +1,8 @@
 """skembed: entity embeddings for scikit-learn."""
 
 from ._encoder import EntityEmbeddingEncoder, auto_embedding_dim
+from ._persistence import load
 
 __version__ = "0.1.0"
 
-__all__ = ["EntityEmbeddingEncoder", "__version__", "auto_embedding_dim"]
+__all__ = ["EntityEmbeddingEncoder", "__version__", "auto_embedding_dim", "load"]

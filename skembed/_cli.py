@@ -19,13 +19,19 @@ PROG = "skembed"
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", ".csv.zip")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 PARQUET_HINT = 'pip install "skembed[parquet]"'
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 
 EPILOG = """\
 examples:
   skembed demo --out-dir plots
   skembed fit train.csv --target income --categorical workclass,education \\
-      --param embedding_dim=4 --param max_iter=30 --param random_state=0 --out encoder.joblib
-  skembed transform encoder.joblib test.parquet --out test_embedded.parquet
+      --param embedding_dim=4 --param max_iter=30 --param random_state=0 --out encoder.skembed
+  skembed transform encoder.skembed test.parquet --out test_embedded.parquet
+
+Encoders are saved with EntityEmbeddingEncoder.save (no pickle; read back by
+skembed.load without running code from the file), or with joblib when the file name
+ends in .joblib, .pkl or .pickle (pickle runs code when loaded: load only files you
+trust). transform reads ENCODER the same way, by its name.
 
 Files are read and written as CSV (.csv, optionally compressed: .csv.gz, ...) or
 Parquet (.parquet, .pq; needs pyarrow: pip install "skembed[parquet]"), by extension.
@@ -174,8 +180,6 @@ def _split_names(text: str | None) -> list[str]:
 
 
 def _cmd_fit(args) -> int:
-    import joblib
-
     from ._demo import limit_threads
     from ._encoder import EntityEmbeddingEncoder
     from ._validation import InvalidParameterError, validate_params
@@ -227,7 +231,12 @@ def _cmd_fit(args) -> int:
             encoder.fit(X, y)
     except (ValueError, TypeError) as exc:
         raise CLIError(f"fitting the encoder on {str(data)!r} failed: {exc}", status=1) from None
-    joblib.dump(encoder, out)
+    if out.name.lower().endswith(PICKLE_SUFFIXES):
+        import joblib
+
+        joblib.dump(encoder, out)
+    else:
+        encoder.save(out)
     names = [str(encoder.feature_names_in_[j]) for j in encoder.categorical_columns_]
     dims = ", ".join(f"{name}: {dim}" for name, dim in zip(names, encoder.embedding_dims_))
     print(
@@ -248,13 +257,22 @@ def _load_encoder(path: Path):
             f"ENCODER file {str(path)!r} does not exist (working directory: {Path.cwd()}). "
             "Create it with `skembed fit ... --out FILE` or check the path."
         )
-    try:
-        encoder = joblib.load(path)
-    except Exception as exc:  # unpickling raises anything
-        raise CLIError(
-            f"could not load {str(path)!r} as a joblib file ({type(exc).__name__}: {exc}); "
-            "expected a file written by `skembed fit`."
-        ) from None
+    # only files named as pickles go to the unpickler, never a damaged .skembed file
+    if not path.name.lower().endswith(PICKLE_SUFFIXES):
+        from ._persistence import load
+
+        try:
+            encoder = load(path)
+        except (ValueError, OSError) as exc:
+            raise CLIError(f"could not load ENCODER: {exc}") from None
+    else:
+        try:
+            encoder = joblib.load(path)
+        except Exception as exc:  # unpickling raises anything
+            raise CLIError(
+                f"could not load {str(path)!r} as a skembed or joblib file "
+                f"({type(exc).__name__}: {exc}); expected a file written by `skembed fit`."
+            ) from None
     if not isinstance(encoder, EntityEmbeddingEncoder) or not hasattr(encoder, "embeddings_"):
         raise CLIError(
             f"{str(path)!r} holds a {type(encoder).__name__}, not a fitted "
@@ -391,10 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit = commands.add_parser(
         "fit",
-        help="fit an encoder on a CSV or Parquet file and save it with joblib",
+        help="fit an encoder on a CSV or Parquet file and save it",
         description=(
             "Fit EntityEmbeddingEncoder on DATA (every column but --target) to predict "
-            "--target, and save it with joblib."
+            "--target, and save it to --out: with EntityEmbeddingEncoder.save (pickle-free), "
+            "or with joblib when the name ends in .joblib, .pkl or .pickle."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -437,7 +456,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Replace DATA's categorical columns by their embeddings with an encoder saved "
             "by `skembed fit`; columns the encoder was not fitted on (such as the target) "
-            "are left out. Only load encoder files you trust: joblib files can run code."
+            "are left out. ENCODER files written by EntityEmbeddingEncoder.save are read "
+            "without running code from them; joblib files can run code: only load those "
+            "if you trust them."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

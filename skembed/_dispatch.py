@@ -96,7 +96,16 @@ class Table:
             column = self.data.to_series(j).to_numpy()
         else:
             column = self.data[:, j]
-        codes, uniques = pd.factorize(column, use_na_sentinel=True, sort=False)
+        try:
+            codes, uniques = pd.factorize(column, use_na_sentinel=True, sort=False)
+        except TypeError as exc:  # unhashable cells: lists, dicts, arrays
+            kinds = sorted({type(v).__name__ for v in _unhashable(column)})
+            raise TypeError(
+                f"Categorical column {self.column_label(j)} holds unhashable values of "
+                f"type {', '.join(kinds) or 'unknown'} ({exc}); expected one hashable "
+                "category per cell (str, int, float, bool). Convert the cells, e.g. "
+                "lists to tuples or strings."
+            ) from None
         uniques = np.asarray(uniques)
         if uniques.dtype.kind == "U":
             uniques = uniques.astype(object)
@@ -130,6 +139,19 @@ class Table:
         return np.asarray(column, dtype=np.float64)
 
 
+def _unhashable(column) -> list:
+    """The first few cells of ``column`` that cannot be hashed."""
+    found = []
+    for value in np.asarray(column, dtype=object).ravel():
+        try:
+            hash(value)
+        except TypeError:
+            found.append(value)
+            if len(found) == 5:
+                break
+    return found
+
+
 def _pandas_is_categorical(dtype) -> bool:
     return (
         isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype))
@@ -152,6 +174,13 @@ def as_table(X) -> Table:
     standard scikit-learn errors for sparse, complex, 1-D and empty input.
     """
     if is_pandas_frame(X):
+        duplicated = X.columns[X.columns.duplicated()].unique()
+        if len(duplicated):
+            raise ValueError(
+                f"X has duplicate column names {list(duplicated)}; expected unique names, "
+                "because columns are matched by name between fit and transform. Rename "
+                "the columns."
+            )
         table = Table(X, "pandas", list(X.columns), X.shape[0], X.shape[1])
     elif is_polars_frame(X):
         table = Table(X, "polars", list(X.columns), X.shape[0], X.shape[1])

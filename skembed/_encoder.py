@@ -542,7 +542,9 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             cont = np.empty((n, n_cont), dtype=np.float64)
             for out_j, j in enumerate(self.continuous_columns_):
                 cont[:, out_j] = self._continuous_values(table, j)
-            out[:, width:] = self._scale(cont) if self.continuous == "scale" else cont
+            values = self._scale(cont) if self.continuous == "scale" else cont
+            self._check_fits_dtype(table, values, dtype)
+            out[:, width:] = values
         return out
 
     def get_feature_names_out(self, input_features=None):
@@ -598,6 +600,38 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             name=self._input_names(None)[j],
         )
         return pd.DataFrame(self.embeddings_[i], index=index, columns=list(names))
+
+    def save(self, path):
+        """Save the encoder to a file that can be loaded without pickle.
+
+        The file is a zip archive of a JSON manifest (parameters, fitted
+        attributes, the skembed and format versions, a SHA-256 checksum per
+        entry) and ``.npy`` arrays. :func:`skembed.load` reads it back without
+        executing anything from the file, unlike ``joblib.load`` / ``pickle``.
+        The write goes to a temporary file renamed into place, so an
+        interrupted save never leaves a truncated file at ``path``.
+
+        Parameters
+        ----------
+        path : str, os.PathLike or writable binary file object
+            Where to write; the ``.skembed`` suffix is a convention, not
+            required.
+
+        Returns
+        -------
+        path : pathlib.Path or None
+            The path written, or None for a file object.
+
+        Raises
+        ------
+        TypeError
+            If a parameter or fitted attribute has no pickle-free form (a
+            callable ``embedding_dim``, categories that are not str, bytes,
+            int, float or bool); the message names it.
+        """
+        from ._persistence import save
+
+        return save(self, path)
 
     # --------------------------------------------------------------- helpers
 
@@ -729,8 +763,26 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         return values
 
     def _scale(self, cont: np.ndarray) -> np.ndarray:
-        scaled = (cont - self.continuous_mean_) / self.continuous_scale_
+        # divide before subtracting: (1e308 - -1e308) would overflow, the z-scores do not
+        scale = self.continuous_scale_
+        with np.errstate(over="ignore"):
+            scaled = cont / scale - self.continuous_mean_ / scale
         return np.nan_to_num(scaled, nan=0.0, copy=False)
+
+    def _check_fits_dtype(self, table, values: np.ndarray, dtype: np.dtype) -> None:
+        """Raise if a continuous output column would overflow ``dtype`` to inf."""
+        limit = np.finfo(dtype).max
+        with np.errstate(invalid="ignore"):
+            too_large = ~(np.abs(values) <= limit) & ~np.isnan(values)
+        for out_j in np.flatnonzero(too_large.any(axis=0)):
+            j = self.continuous_columns_[out_j]
+            worst = values[too_large[:, out_j], out_j][0]
+            what = "after scaling" if self.continuous == "scale" else "as passed through"
+            raise ValueError(
+                f"Continuous column {table.column_label(j)} has a value that is "
+                f"{worst:.3g} {what}, beyond the largest {dtype.name} ({limit:.3g}); the "
+                "output would be infinite. Clip the column, or use dtype=np.float64."
+            )
 
     def _check_sample_weight(self, sample_weight, n) -> np.ndarray:
         if sample_weight is None:
@@ -771,7 +823,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             )
         kind = self.target_type
         if kind == "auto":
-            detected = type_of_target(y, input_name="y", raise_unknown=True)
+            with np.errstate(invalid="ignore", over="ignore"):  # its int cast of 1e308
+                detected = type_of_target(y, input_name="y", raise_unknown=True)
             kind = {
                 "binary": "binary",
                 "multiclass": "multiclass",
@@ -812,20 +865,27 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         if kind == "multilabel-indicator":
             return values.astype(np.float32), "binary", values.shape[1]
         mean, scale = _weighted_mean_std(values, weight)
-        standardized = (values - mean) / scale
+        standardized = values / scale - mean / scale  # no overflow near 1e308
         return standardized.astype(np.float32), "continuous", values.shape[1]
 
 
 def _weighted_mean_std(values: np.ndarray, weight: np.ndarray):
-    """Per-column mean and std ignoring NaN; std 0 (or all-NaN) becomes 1."""
+    """Per-column mean and std ignoring NaN; std 0 (or all-NaN) becomes 1.
+
+    The columns are divided by their largest magnitude first, so values near
+    the float64 limit (1e308) give a finite mean and std instead of overflowing.
+    """
     present = ~np.isnan(values)
     w = weight[:, None] * present
     total = w.sum(axis=0)
     safe_total = np.where(total > 0, total, 1.0)
     filled = np.where(present, values, 0.0)
-    mean = (w * filled).sum(axis=0) / safe_total
-    var = (w * (filled - mean) ** 2).sum(axis=0) / safe_total
-    scale = np.sqrt(var)
+    magnitude = np.abs(filled).max(axis=0, initial=0.0)
+    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    unit = filled / magnitude
+    mean = (w * unit).sum(axis=0) / safe_total
+    var = (w * (unit - mean) ** 2).sum(axis=0) / safe_total
+    mean, scale = mean * magnitude, np.sqrt(var) * magnitude
     scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
     return mean, scale
 

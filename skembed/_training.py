@@ -21,6 +21,14 @@ from ._module import EntityEmbeddingNet
 
 __all__ = ["TrainingConfig", "TrainingResult", "resolve_device", "train"]
 
+
+class TrainingDivergedError(FloatingPointError, ValueError):
+    """The training loss became NaN or infinite.
+
+    A ``ValueError`` as well, so that callers handling bad input catch it.
+    """
+
+
 _EVAL_CHUNK = 65536
 
 
@@ -239,7 +247,7 @@ def _train(
             score = -train_loss
         if not np.isfinite(train_loss):
             progress.close()
-            raise FloatingPointError(
+            raise TrainingDivergedError(
                 f"The training loss became {train_loss} at epoch {epoch}; lower "
                 "learning_rate_init or check the target for extreme values."
             )

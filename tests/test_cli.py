@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import skembed
 from skembed import EntityEmbeddingEncoder
 from skembed._cli import main
 from skembed._demo import limit_threads
@@ -115,14 +116,14 @@ def test_fit_transform_round_trip_matches_python_api(tmp_path, table, suffix, ca
         pytest.importorskip("pyarrow")
     X, y = table
     data = write(X.assign(label=y), tmp_path / f"train{suffix}")
-    encoder_path, out = tmp_path / "encoder.joblib", tmp_path / f"out{suffix}"
+    encoder_path, out = tmp_path / "encoder.skembed", tmp_path / f"out{suffix}"
     fit_args = ["fit", data, "--target", "label", "--categorical", ",".join(CATEGORICAL)]
     assert main([*fit_args, *CLI_PARAMS, "--out", encoder_path, "--quiet"]) == 0
     assert main(["transform", encoder_path, data, "--out", out]) == 0
     assert "Wrote" in capsys.readouterr().out
 
     expected = EntityEmbeddingEncoder(categorical_features=CATEGORICAL, **PARAMS).fit(X, y)
-    loaded = joblib.load(encoder_path)
+    loaded = skembed.load(encoder_path)  # the pickle-free format is the default
     for got, want in zip(loaded.embeddings_, expected.embeddings_):
         np.testing.assert_array_equal(got, want)
     assert "006" in loaded.categories_[2].tolist()  # the code column was read as strings
@@ -243,7 +244,7 @@ def test_parquet_without_pyarrow(tmp_path, table, capsys, monkeypatch):
 
 
 def test_transform_errors(tmp_path, table, capsys):
-    """transform: missing encoder, not an encoder, bad --out extension, missing columns."""
+    """transform: missing, foreign or truncated encoder, bad --out suffix, missing columns."""
     X, y = table
     data = write(X.assign(label=y), tmp_path / "data.csv")
     encoder_path = tmp_path / "encoder.joblib"
@@ -259,6 +260,12 @@ def test_transform_errors(tmp_path, table, capsys):
     joblib.dump(EntityEmbeddingEncoder(**PARAMS).fit(X, y), encoder_path)
     assert main(["transform", encoder_path, data, "--out", tmp_path / "out.xlsx"]) == 2
     assert "cannot tell the format" in error_of(capsys)
+
+    broken = tmp_path / "broken.skembed"
+    EntityEmbeddingEncoder(**PARAMS).fit(X, y).save(broken)
+    broken.write_bytes(broken.read_bytes()[:-100])
+    assert main(["transform", broken, data, "--out", out]) == 2
+    assert "could not load ENCODER" in error_of(capsys)
 
     assert main(["transform", encoder_path, tmp_path / "none.csv", "--out", out]) == 2
     assert "DATA file" in error_of(capsys)
