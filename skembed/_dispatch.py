@@ -114,6 +114,9 @@ class Table:
     def continuous(self, j: int) -> np.ndarray:
         """Column ``j`` as float64 with NaN for missing values.
 
+        Datetimes become seconds since 1970-01-01 (UTC for time-zone aware
+        ones), durations seconds, and NaT is missing.
+
         Raises
         ------
         TypeError
@@ -123,20 +126,38 @@ class Table:
             column = self.data.iloc[:, j]
             if isinstance(column.dtype, pd.CategoricalDtype):
                 column = column.astype(object)
-            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-            return values
+            return _pandas_float(column)
         if self.kind == "polars":
+            import polars as pl
+
             column = self.data.to_series(j)
             try:
-                import polars as pl
-
+                if isinstance(column.dtype, (pl.Datetime, pl.Duration)):
+                    per_second = _PER_SECOND[column.dtype.time_unit or "us"]
+                    return column.cast(pl.Int64).cast(pl.Float64).to_numpy() / per_second
+                if isinstance(column.dtype, pl.Date):  # days since 1970-01-01
+                    return column.cast(pl.Int64).cast(pl.Float64).to_numpy() * 86400.0
                 return column.cast(pl.Float64).to_numpy()
             except Exception as exc:  # polars raises its own error types
                 raise TypeError(str(exc)) from exc
         column = self.data[:, j]
-        if column.dtype.kind == "O":
-            column = pd.Series(column).to_numpy(dtype=np.float64, na_value=np.nan)
+        if column.dtype.kind in "OmM":
+            return _pandas_float(pd.Series(column))
         return np.asarray(column, dtype=np.float64)
+
+
+_PER_SECOND = {"ns": 1e9, "us": 1e6, "ms": 1e3}
+
+
+def _pandas_float(column: pd.Series) -> np.ndarray:
+    """A pandas column as float64, NaN for missing; dates as seconds since 1970 (UTC)."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        utc = getattr(column.dtype, "tz", None) is not None
+        epoch = pd.Timestamp(0, tz="UTC") if utc else pd.Timestamp(0)
+        column = (column - epoch) / pd.Timedelta(seconds=1)
+    elif pd.api.types.is_timedelta64_dtype(column.dtype):
+        column = column / pd.Timedelta(seconds=1)
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _unhashable(column) -> list:

@@ -117,3 +117,25 @@ def test_transform_does_not_mutate_input():
     before = X.copy()
     _fit_transform(X, y)
     pd.testing.assert_frame_equal(X, before)
+
+
+def test_datetime_columns_are_seconds_and_nat_is_missing():
+    """Datetime and duration columns are continuous seconds, with NaT as a missing value."""
+    X, y = make_frame(200)
+    stamps = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(200) * 3600, unit="s")
+    X["when"] = pd.Series(stamps).where(np.arange(200) % 7 != 0)  # NaT every 7th row
+    X["wait"] = X["when"] - pd.Timestamp("2024-01-01")
+    enc = EntityEmbeddingEncoder(continuous="passthrough", **FAST).fit(X, y)
+    when, wait = enc.transform(X)[:, -2:].T
+    hours = np.arange(200.0)
+    expected = np.where(hours % 7 != 0, 1704067200 + 3600 * hours, np.nan)
+    np.testing.assert_allclose(when, expected.astype(np.float32))
+    np.testing.assert_allclose(wait, np.where(hours % 7 != 0, 3600 * hours, np.nan))
+    scaled = EntityEmbeddingEncoder(**FAST).fit(X, y).transform(X)
+    assert np.isfinite(scaled).all()
+    pl = pytest.importorskip("polars")
+    np.testing.assert_array_equal(
+        EntityEmbeddingEncoder(continuous="passthrough", **FAST).fit(pl.from_pandas(X), y)
+        .transform(pl.from_pandas(X)),
+        enc.transform(X),
+    )  # fmt: skip
