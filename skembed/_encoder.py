@@ -92,7 +92,9 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         deviation of ``fit``, missing values replaced by the mean (0), the
         same values the network saw; ready for linear models and k-NN.
         ``"passthrough"``: the values as given (missing values stay NaN).
-        ``"drop"``: left out.
+        ``"drop"``: left out. Datetimes count as seconds since 1970-01-01
+        (UTC) and durations as seconds; infinite values, and values that
+        would overflow ``dtype``, raise a ``ValueError`` naming the column.
 
     target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         Type of ``y`` and hence the loss: binary cross-entropy, softmax

@@ -40,3 +40,23 @@ def test_auto_device_uses_cuda_and_matches_cpu_quality():
     cpu = EntityEmbeddingEncoder(device="cpu", max_iter=5, random_state=0).fit(X, y)
     assert np.isfinite(gpu.transform(X)).all()
     assert abs(gpu.loss_curve_[-1] - cpu.loss_curve_[-1]) < 0.05
+
+
+def test_saved_on_cuda_loads_without_cuda(tmp_path):
+    """Fit on CUDA, encoder.save, skembed.load with CUDA hidden: identical transform."""
+    X, y = make_frame(500)
+    enc = EntityEmbeddingEncoder(device="cuda", max_iter=3, random_state=0).fit(X, y)
+    enc.save(tmp_path / "enc.skembed")
+    joblib.dump((X, enc.transform(X)), tmp_path / "expected.joblib")
+    code = f"""
+import joblib, numpy as np, torch, skembed
+assert not torch.cuda.is_available()
+X, expected = joblib.load({str(tmp_path / "expected.joblib")!r})
+enc = skembed.load({str(tmp_path / "enc.skembed")!r})
+np.testing.assert_array_equal(enc.transform(X), expected)
+print("ok")
+"""
+    env = {**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"

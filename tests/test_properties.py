@@ -237,6 +237,25 @@ def test_fit_transform_ends_in_finite_output_or_clear_error(data, reference):
     fitted.save(buffer)
     buffer.seek(0)
     np.testing.assert_array_equal(skembed.load(buffer).transform(X_t), Z)
+    as_polars = polars_copy(X_t)
+    if as_polars is not None:  # the same table as a polars frame: the same output
+        event("polars output compared")
+        np.testing.assert_array_equal(fitted.transform(as_polars), Z)
+
+
+def polars_copy(X: pd.DataFrame):
+    """``X`` as a polars DataFrame with the same values, or None if polars cannot hold it."""
+    try:
+        import polars as pl
+    except ImportError:
+        return None
+    for name in X.columns:  # mixed cells have no polars type; str-or-missing cells do
+        if X[name].dtype == object and not all(isinstance(v, str) or pd.isna(v) for v in X[name]):
+            return None
+    try:
+        return pl.from_pandas(X)
+    except Exception:  # noqa: BLE001 - e.g. integers beyond int64
+        return None
 
 
 @PROPERTY_SETTINGS

@@ -11,8 +11,9 @@ def _python_blocks(text):
     return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
-def test_quickstart_runs(capsys):
+def test_quickstart_runs(capsys, tmp_path, monkeypatch):
     """Every python block of the README executes without error and prints the model score."""
+    monkeypatch.chdir(tmp_path)  # the blocks write files
     blocks = _python_blocks(README)
     assert blocks, "the README has no python block"
     for block in blocks:
