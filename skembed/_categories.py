@@ -22,9 +22,11 @@ import numpy as np
 
 from ._dispatch import build_lookup, lookup_codes, sort_order
 
-__all__ = ["Vocabulary", "learn_vocabulary"]
+__all__ = ["MISSING_LABEL", "UNKNOWN_LABEL", "Vocabulary", "learn_vocabulary"]
 
 N_EXTRA_ROWS = 2  # the unknown row and the missing row
+UNKNOWN_LABEL = "<unknown>"  # how tables and exports label the two extra rows
+MISSING_LABEL = "<missing>"
 
 
 @dataclass
@@ -79,13 +81,16 @@ def learn_vocabulary(
     *,
     min_frequency: int | float | None,
     max_categories: int | None,
+    always_keep: np.ndarray | None = None,
 ) -> tuple[Vocabulary, np.ndarray]:
     """Choose the categories that get their own row.
 
     A category is kept when it occurs at least ``min_frequency`` times (an
     int count, or a float fraction of the rows) and is among the
     ``max_categories`` most frequent (ties broken by sorted order). The
-    others are pooled into the unknown row.
+    others are pooled into the unknown row. The values of ``always_keep``
+    (categories of a pretrained table) are always kept, also when they do
+    not occur at all.
 
     Returns
     -------
@@ -109,6 +114,20 @@ def learn_vocabulary(
         keep[by_frequency[max_categories:]] = False
     categories = uniques[in_sorted_order[keep[in_sorted_order]]]
     infrequent = uniques[in_sorted_order[~keep[in_sorted_order]]]
+    if always_keep is not None and len(always_keep):
+        in_table = lookup_codes(build_lookup(always_keep), infrequent) >= 0
+        absent = lookup_codes(build_lookup(uniques), always_keep) < 0
+        categories = _concat(categories, infrequent[in_table], always_keep[absent])
+        categories = categories[sort_order(categories)]
+        infrequent = infrequent[~in_table]
     vocabulary = Vocabulary(categories, infrequent, int((codes < 0).sum()))
     rows, _ = vocabulary.encode(codes, uniques)
     return vocabulary, rows
+
+
+def _concat(*arrays: np.ndarray) -> np.ndarray:
+    """Concatenate category arrays; mixing kinds (int with str) gives an object array."""
+    arrays = [a for a in arrays if len(a)] or [arrays[0]]
+    if len({a.dtype.kind for a in arrays}) > 1:
+        arrays = [a.astype(object) for a in arrays]
+    return np.concatenate(arrays)

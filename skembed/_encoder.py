@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._categories import Vocabulary, learn_vocabulary
-from ._dispatch import as_1d, as_table, is_missing
+from ._categories import MISSING_LABEL, UNKNOWN_LABEL, Vocabulary, learn_vocabulary
+from ._dispatch import (
+    as_1d,
+    as_table,
+    build_lookup,
+    is_missing,
+    labelled_frame,
+    lookup_codes,
+    vector_table,
+)
 from ._validation import Interval, Options, validate_params
 
 __all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
 
-UNKNOWN_LABEL = "<unknown>"
 _TRANSFORM_CHUNK = 16384  # rows gathered at a time by transform
-MISSING_LABEL = "<missing>"
 
 
 def auto_embedding_dim(n_categories: int) -> int:
@@ -69,6 +76,28 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     max_embedding_dim : int, default=100
         Cap applied to the ``"auto"`` and callable rules.
+
+    pretrained_embeddings : dict, default=None
+        ``{column: table}`` vectors to start from. A table is a pandas
+        DataFrame indexed by category value (one row per category, one
+        column per dimension; :func:`skembed.load_word_vectors` and
+        :func:`skembed.read_embeddings` return such tables) or a
+        ``(categories, matrix)`` pair. Rows are matched to the column's
+        categories by value, never by position; if no label matches exactly
+        and the labels are strings, they are matched by ``str(category)``
+        (tables read from text files). The column's width is the table's.
+        Categories of the table are always kept (``min_frequency`` and
+        ``max_categories`` do not pool them), also when they do not occur
+        in ``fit``, so ``transform`` gives them their pretrained vector.
+        Categories absent from the table get trained rows, initialised
+        with the spread of the table; the unknown row starts at the table's
+        mean. Keys are column names, or indices for arrays.
+
+    freeze_pretrained : bool or list, default=False
+        Keep the pretrained rows fixed during training: ``True`` for every
+        column of ``pretrained_embeddings``, or a list of those columns.
+        Frozen rows are bit-identical after ``fit``; the other rows of the
+        table (absent categories, unknown, missing) still train.
 
     min_frequency : int or float, default=5
         A category seen fewer times than this in ``fit`` (an int count, or a
@@ -180,6 +209,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     infrequent_categories_ : list of ndarray
         Categories seen in ``fit`` but pooled into the unknown row.
 
+    category_counts_ : list of ndarray of int64
+        ``category_counts_[i][k]``: rows of ``fit`` with category
+        ``categories_[i][k]`` (0 for categories only in a pretrained table).
+
     embeddings_ : list of ndarray of shape (len(categories_[i]) + 2, dim_i)
         ``embeddings_[i][k]`` is the vector of ``categories_[i][k]``; row
         ``len(categories_[i])`` is the *unknown* row (pooled and unseen
@@ -260,6 +293,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             dict,
             "callable",
         ],
+        "pretrained_embeddings": [dict, None],
+        "freeze_pretrained": ["boolean", "array-like"],
         "max_embedding_dim": [Interval(numbers.Integral, 1, None)],
         "min_frequency": [
             Interval(numbers.Integral, 1, None),
@@ -294,6 +329,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         categorical_features="auto",
         embedding_dim="auto",
         max_embedding_dim=100,
+        pretrained_embeddings=None,
+        freeze_pretrained=False,
         min_frequency=5,
         max_categories=None,
         handle_unknown="embed",
@@ -319,6 +356,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.categorical_features = categorical_features
         self.embedding_dim = embedding_dim
         self.max_embedding_dim = max_embedding_dim
+        self.pretrained_embeddings = pretrained_embeddings
+        self.freeze_pretrained = freeze_pretrained
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.handle_unknown = handle_unknown
@@ -406,6 +445,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.continuous_mean_, self.continuous_scale_ = _weighted_mean_std(cont, weight)
         scaled = self._scale(cont).astype(np.float32)
 
+        pretrained, frozen = self._pretrained_tables(table)
         self.categories_, self.infrequent_categories_ = [], []
         rows = np.empty((n, len(self.categorical_columns_)), dtype=np.int64)
         n_missing = []
@@ -417,18 +457,25 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                     "in fit, so there is nothing to embed. Drop the column or fill its "
                     "missing values."
                 )
+            if i in pretrained:
+                pretrained[i] = _match_labels(table, j, uniques, *pretrained[i])
             vocabulary, rows[:, i] = learn_vocabulary(
                 codes,
                 uniques,
                 min_frequency=self.min_frequency,
                 max_categories=self.max_categories,
+                always_keep=pretrained[i][0] if i in pretrained else None,
             )
             self.categories_.append(vocabulary.categories)
             self.infrequent_categories_.append(vocabulary.infrequent)
             n_missing.append(vocabulary.n_missing)
+        self.category_counts_ = [
+            np.bincount(rows[:, i], minlength=len(cats) + 2)[: len(cats)].astype(np.int64)
+            for i, cats in enumerate(self.categories_)
+        ]
         self.embedding_dims_ = [
-            self._embedding_dim_for(table, j, len(cats))
-            for j, cats in zip(self.categorical_columns_, self.categories_)
+            self._embedding_dim_for(table, j, len(cats), pretrained.get(i))
+            for i, (j, cats) in enumerate(zip(self.categorical_columns_, self.categories_))
         ]
         self.loss_curve_, self.validation_scores_ = [], None
         self.n_iter_ = self.best_iter_ = 0
@@ -439,10 +486,12 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 "more rows."
             )
         if len(self.categorical_columns_):
-            self._train(rows, scaled, target, weight, task, n_outputs, n_missing)
+            self._train(
+                rows, scaled, target, weight, task, n_outputs, n_missing, pretrained, frozen
+            )
         return self
 
-    def _train(self, rows, scaled, target, weight, task, n_outputs, n_missing):
+    def _train(self, rows, scaled, target, weight, task, n_outputs, n_missing, pretrained, frozen):
         from ._training import TrainingConfig, train  # torch is imported here, not at import
 
         table_sizes = [len(cats) + 2 for cats in self.categories_]
@@ -463,6 +512,13 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             device=self.device,
             seed=_seed_from(self.random_state),
         )
+        initial, frozen_rows = [None] * len(table_sizes), [None] * len(table_sizes)
+        for i, (values, matrix) in pretrained.items():
+            initial[i], positions = _initial_table(
+                self.categories_[i], values, matrix, config.seed + i
+            )
+            if i in frozen:
+                frozen_rows[i] = positions
         result = train(
             rows,
             scaled,
@@ -473,6 +529,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             table_sizes=table_sizes,
             embedding_dims=self.embedding_dims_,
             config=config,
+            initial_tables=initial,
+            frozen_rows=frozen_rows,
         )
         embeddings = []
         for i, table in enumerate(result.embeddings):
@@ -589,19 +647,170 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             Indexed by category, then the rows labelled ``"<unknown>"`` and
             ``"<missing>"``; columns are the output feature names.
         """
-        import pandas as pd
-
         check_is_fitted(self, "embeddings_")
         i = self._categorical_position(column)
         j = self.categorical_columns_[i]
         start = sum(self.embedding_dims_[:i])
         names = self.get_feature_names_out()[start : start + self.embedding_dims_[i]]
-        index = pd.Index(
-            list(self.categories_[i]) + [UNKNOWN_LABEL, MISSING_LABEL],
-            dtype=object,
-            name=self._input_names(None)[j],
-        )
-        return pd.DataFrame(self.embeddings_[i], index=index, columns=list(names))
+        labels = list(self.categories_[i]) + [UNKNOWN_LABEL, MISSING_LABEL]
+        return labelled_frame(self.embeddings_[i], labels, names, self._input_names(None)[j])
+
+    def most_similar(self, column, category, k=10):
+        """The ``k`` categories of ``column`` whose vectors are closest by cosine.
+
+        Parameters
+        ----------
+        column : str or int
+            A categorical column (name or index in ``X``).
+        category : object
+            One of ``categories_`` of that column.
+        k : int, default=10
+            How many neighbours to return (fewer if the column has fewer
+            other categories).
+
+        Returns
+        -------
+        similar : list of (category, float)
+            Neighbours and their cosine similarity, most similar first; the
+            category itself is left out.
+
+        Raises
+        ------
+        KeyError
+            If ``category`` has no row of its own (never seen in ``fit``, or
+            pooled by ``min_frequency`` / ``max_categories``).
+
+        Examples
+        --------
+        >>> from skembed import EntityEmbeddingEncoder
+        >>> from skembed.datasets import load_adult_sample
+        >>> X, y = load_adult_sample()
+        >>> enc = EntityEmbeddingEncoder(max_iter=5, random_state=0).fit(X, y)
+        >>> neighbours = enc.most_similar("education", "Masters", k=3)
+        >>> len(neighbours), "Masters" in dict(neighbours)
+        (3, False)
+        """
+        check_is_fitted(self, "embeddings_")
+        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"k must be a positive int, got {k!r}.")
+        i = self._categorical_position(column)
+        categories = self.categories_[i]
+        position = lookup_codes(build_lookup(categories), np.array([category], dtype=object))
+        if position[0] < 0:
+            infrequent = self.infrequent_categories_[i]
+            probe = np.array([category], dtype=object)
+            pooled = len(infrequent) and lookup_codes(build_lookup(infrequent), probe)[0] >= 0
+            why = (
+                "was pooled into the unknown row (by min_frequency or max_categories)"
+                if pooled
+                else "was not seen in fit"
+            )
+            raise KeyError(
+                f"Category {category!r} of column {column!r} has no vector of its own: it "
+                f"{why}. Pick one of categories_[{i}] (e.g. {list(categories[:3])})."
+            )
+        table = self.embeddings_[i][: len(categories)].astype(np.float64)
+        norms = np.linalg.norm(table, axis=1)
+        unit = table / np.where(norms > 0, norms, 1.0)[:, None]
+        similarity = unit @ unit[position[0]]
+        similarity[position[0]] = -np.inf
+        k = min(int(k), len(categories) - 1)
+        best = np.argpartition(-similarity, k - 1)[:k] if k else np.empty(0, np.int64)
+        best = best[np.argsort(-similarity[best], kind="stable")]
+        return [(categories[b], float(similarity[b])) for b in best]
+
+    def plot_embeddings(self, column, *, method="pca", n_components=2, top=30, ax=None):
+        """Scatter plot of a column's category vectors projected to 2-D or 3-D.
+
+        Every category is a point; the ``top`` most frequent ones (in
+        ``fit``) are labelled. Needs matplotlib: ``pip install
+        "skembed[plot]"``.
+
+        Parameters
+        ----------
+        column : str or int
+            A categorical column (name or index in ``X``).
+        method : {"pca", "tsne"}, default="pca"
+            Projection: :class:`sklearn.decomposition.PCA`, or
+            :class:`sklearn.manifold.TSNE` (seeded with ``random_state``).
+        n_components : {2, 3}, default=2
+        top : int, default=30
+            How many of the most frequent categories get a label.
+        ax : matplotlib Axes, default=None
+            Axes to draw on (3-D axes for ``n_components=3``); a new figure
+            when None.
+
+        Returns
+        -------
+        figure : matplotlib.figure.Figure
+        """
+        check_is_fitted(self, "embeddings_")
+        if method not in ("pca", "tsne"):
+            raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}.")
+        if n_components not in (2, 3):
+            raise ValueError(f"n_components must be 2 or 3, got {n_components!r}.")
+        if not isinstance(top, numbers.Integral) or top < 0:
+            raise ValueError(f"top must be a non-negative int, got {top!r}.")
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError(
+                'plot_embeddings needs matplotlib: pip install "skembed[plot]".'
+            ) from None
+        i = self._categorical_position(column)
+        categories = self.categories_[i]
+        table = self.embeddings_[i][: len(categories)].astype(np.float64)
+        points = _project(table, method, n_components, self.random_state)
+        if ax is None:
+            figure = plt.figure(figsize=(7, 6))
+            ax = figure.add_subplot(projection="3d" if n_components == 3 else None)
+        figure = ax.get_figure()
+        ax.scatter(*points.T, s=12, alpha=0.6)
+        counts = self.category_counts_[i]
+        for b in np.argsort(-counts, kind="stable")[: min(top, len(categories))]:
+            ax.text(*points[b], str(categories[b]), fontsize=8)
+        name = self._input_names(None)[self.categorical_columns_[i]]
+        ax.set_title(f"{name}: {len(categories)} categories, {method.upper()} of "
+                     f"{table.shape[1]} dimensions")  # fmt: skip
+        return figure
+
+    def to_parquet(self, path):
+        """Write every embedding table to one Parquet file (needs pyarrow).
+
+        One row per table row: the column name, ``row`` (``"category"``,
+        ``"unknown"`` or ``"missing"``), the category as text with its type,
+        then ``emb0, emb1, ...`` (empty past a column's width).
+        :func:`skembed.read_embeddings` reads it back as
+        ``pretrained_embeddings``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        path : pathlib.Path
+        """
+        from ._export import export_embeddings
+
+        check_is_fitted(self, "embeddings_")
+        return export_embeddings(self, path, "parquet")
+
+    def to_csv(self, path):
+        """Write every embedding table to one CSV file (see :meth:`to_parquet`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        path : pathlib.Path
+        """
+        from ._export import export_embeddings
+
+        check_is_fitted(self, "embeddings_")
+        return export_embeddings(self, path, "csv")
 
     def save(self, path):
         """Save the encoder to a file that can be loaded without pickle.
@@ -718,8 +927,58 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             f"indices, or a boolean mask; got {spec!r}."
         )
 
-    def _embedding_dim_for(self, table, j, n_categories) -> int:
+    def _column_index(self, table, key, what: str) -> int:
+        """Position in X of the column ``key`` (a name, an index, or "x<j>" for arrays)."""
+        if table.columns is not None and not isinstance(key, bool) and key in table.columns:
+            return table.columns.index(key)
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            if 0 <= key < table.n_columns:
+                return int(key)
+        if table.columns is None and isinstance(key, str) and key[1:].isdigit():
+            if key[0] == "x" and int(key[1:]) < table.n_columns:
+                return int(key[1:])
+        known = table.columns if table.columns is not None else list(range(table.n_columns))
+        raise ValueError(f"{what} names the column {key!r}, which is not in X; X has {known}.")
+
+    def _pretrained_tables(self, table) -> tuple[dict, set]:
+        """``{categorical position: (values, matrix)}`` and the positions to freeze."""
+        specs = self.pretrained_embeddings or {}
+        position = {int(j): i for i, j in enumerate(self.categorical_columns_)}
+        tables = {}
+        for key, spec in specs.items():
+            j = self._column_index(table, key, "pretrained_embeddings")
+            if j not in position:
+                raise ValueError(
+                    f"pretrained_embeddings has a table for column {table.column_label(j)}, "
+                    "which is continuous. List it in categorical_features to embed it."
+                )
+            tables[position[j]] = vector_table(spec, table.column_label(j))
+        freeze = self.freeze_pretrained
+        if isinstance(freeze, (bool, np.bool_)):
+            return tables, set(tables) if freeze else set()
+        frozen = set()
+        for key in freeze:
+            j = self._column_index(table, key, "freeze_pretrained")
+            if position.get(j) not in tables:
+                raise ValueError(
+                    f"freeze_pretrained names column {table.column_label(j)}, which has no "
+                    "table in pretrained_embeddings; only pretrained columns can be frozen."
+                )
+            frozen.add(position[j])
+        return tables, frozen
+
+    def _embedding_dim_for(self, table, j, n_categories, pretrained=None) -> int:
         rule = self.embedding_dim
+        if pretrained is not None:
+            width = pretrained[1].shape[1]
+            key = table.columns[j] if table.columns is not None else j
+            if isinstance(rule, dict) and key in rule and rule[key] != width:
+                raise ValueError(
+                    f"embedding_dim[{key!r}] is {rule[key]!r}, but the pretrained table of "
+                    f"column {table.column_label(j)} has {width} dimensions; drop the "
+                    "embedding_dim entry (the width comes from the table)."
+                )
+            return int(width)
         if isinstance(rule, dict):
             key = table.columns[j] if table.columns is not None else j
             unknown = [k for k in rule if k not in (table.columns or range(table.n_columns))]
@@ -869,6 +1128,61 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         mean, scale = _weighted_mean_std(values, weight)
         standardized = values / scale - mean / scale  # no overflow near 1e308
         return standardized.astype(np.float32), "continuous", values.shape[1]
+
+
+def _project(table: np.ndarray, method: str, n_components: int, random_state) -> np.ndarray:
+    """Rows of ``table`` in ``n_components`` dimensions (zero-padded if it has fewer)."""
+    n, dim = table.shape
+    usable = min(n_components, dim, n)
+    points = np.zeros((n, n_components))
+    if method == "pca" or n < 5:
+        from sklearn.decomposition import PCA
+
+        points[:, :usable] = PCA(usable).fit_transform(table) if usable else 0.0
+    else:
+        from sklearn.manifold import TSNE
+
+        perplexity = min(30.0, (n - 1) / 3)
+        tsne = TSNE(n_components, perplexity=perplexity, random_state=random_state)
+        points[:] = tsne.fit_transform(table)
+    return points
+
+
+def _match_labels(table, j, uniques, values, matrix):
+    """Pretrained rows whose labels match the column's values (by value, else by text)."""
+    found = lookup_codes(build_lookup(uniques), values) >= 0 if len(uniques) else None
+    if found is not None and not found.any():
+        labels_are_text = all(isinstance(v, str) for v in values)
+        if labels_are_text and not all(isinstance(v, str) for v in uniques):
+            as_text = np.array([str(v) for v in uniques], dtype=object)
+            position = lookup_codes(build_lookup(as_text), values)
+            hit = position >= 0
+            if hit.any():  # labels read from a text file: give them the column's types
+                return uniques[position[hit]], matrix[hit]
+        warnings.warn(
+            f"None of the {len(values)} categories of the pretrained table of column "
+            f"{table.column_label(j)} occurs in X (e.g. table {list(values[:3])} vs X "
+            f"{list(uniques[:3])}); check that the labels have the same type and spelling.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return values, matrix
+
+
+def _initial_table(categories, values, matrix, seed):
+    """Starting table of a pretrained column, and the rows holding pretrained vectors.
+
+    Rows of categories in the table get their vector; the others are drawn
+    from a normal with the table's spread; the unknown row starts at the
+    table's mean.
+    """
+    rng = np.random.RandomState(seed % (2**32))
+    spread = float(matrix.std()) or 0.05
+    initial = rng.normal(0.0, spread, size=(len(categories) + 2, matrix.shape[1]))
+    positions = lookup_codes(build_lookup(categories), values)
+    initial[positions] = matrix
+    initial[len(categories)] = matrix.mean(axis=0)
+    return initial.astype(np.float32), positions
 
 
 def _weighted_mean_std(values: np.ndarray, weight: np.ndarray):

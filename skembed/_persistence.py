@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._dispatch import frame_from_parts, frame_parts, is_pandas_object
+
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 FORMAT_NAME = "skembed.EntityEmbeddingEncoder"
@@ -120,6 +122,15 @@ class _Writer:
                 return {"kind": "builtin_type", "name": value.__name__}
             if issubclass(value, np.generic):
                 return {"kind": "numpy_type", "name": np.dtype(value).str}
+        if is_pandas_object(value):  # a pretrained table
+            index, values, columns, name = frame_parts(value)
+            return {
+                "kind": "frame",
+                "index": self.encode(index, f"{where} index"),
+                "values": self.encode(values, f"{where} values"),
+                "columns": self.encode(columns, f"{where} columns"),
+                "name": self.encode(name, f"{where} index name"),
+            }
         if isinstance(value, np.random.RandomState):
             name, keys, pos, has_gauss, cached = value.get_state()
             return {
@@ -235,6 +246,13 @@ class _Reader:
             return state
         if kind == "objects":
             return self.decode_objects(value)
+        if kind == "frame":
+            return frame_from_parts(
+                self.decode(value["index"]),
+                self.decode(value["values"]),
+                self.decode(value["columns"]),
+                self.decode(value["name"]),
+            )
         raise _corrupt(self.source, f"unknown value kind {kind!r} in the manifest")
 
     def decode_objects(self, value: dict) -> np.ndarray:

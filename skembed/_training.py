@@ -138,6 +138,8 @@ def train(
     table_sizes: list[int],
     embedding_dims: list[int],
     config: TrainingConfig,
+    initial_tables: list[np.ndarray | None] | None = None,
+    frozen_rows: list[np.ndarray | None] | None = None,
 ) -> TrainingResult:
     """Train the surrogate network and return its embedding tables.
 
@@ -153,6 +155,14 @@ def train(
         continuous).
     sample_weight : ndarray of shape (n,), float32
     task : {"binary", "multiclass", "continuous"}
+    initial_tables : list of (ndarray or None), optional
+        Starting weights of each column's table (pretrained columns), float32
+        of shape ``(table_sizes[i], embedding_dims[i])``; None keeps the
+        default initialisation.
+    frozen_rows : list of (ndarray or None), optional
+        Rows of each table that keep their initial values: they are written
+        back after every optimiser step, so the network only ever sees, and
+        the result holds, the initial values bit for bit.
 
     Random state comes from ``config.seed`` only: torch's global generators
     are forked and restored, so a fit does not change them.
@@ -172,12 +182,14 @@ def train(
             embedding_dims=embedding_dims,
             config=config,
             device=device,
+            initial_tables=initial_tables or [None] * len(table_sizes),
+            frozen_rows=frozen_rows or [None] * len(table_sizes),
         )
 
 
 def _train(
     rows, continuous, target, sample_weight, *, task, n_outputs, table_sizes, embedding_dims,
-    config, device,
+    config, device, initial_tables, frozen_rows,
 ) -> TrainingResult:  # fmt: skip
     n = rows.shape[0]
     split_rng = np.random.RandomState(config.seed % (2**32))
@@ -210,6 +222,14 @@ def _train(
         dropout=config.dropout,
         embedding_dropout=config.embedding_dropout,
     ).to(device)
+    frozen = []  # (weight, rows, values) written back after every step
+    with torch.no_grad():
+        for embedding, initial, fixed in zip(net.embeddings, initial_tables, frozen_rows):
+            if initial is not None:
+                embedding.weight.copy_(torch.from_numpy(initial))
+            if fixed is not None and len(fixed):
+                index = torch.as_tensor(fixed, dtype=torch.int64, device=device)
+                frozen.append((embedding.weight, index, embedding.weight[index].clone()))
     optimizer = _adam(net, config)
     bounds = _batch_bounds(n_train, config.batch_size)
     result = TrainingResult(embeddings=[], validation_scores=[] if val else None)
@@ -236,6 +256,10 @@ def _train(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if frozen:
+                with torch.no_grad():
+                    for weight_table, index, values in frozen:
+                        weight_table.index_copy_(0, index, values)
             total += weighted.detach()
         train_loss = float(total) / (n_train * weight_scale)
         result.loss_curve.append(train_loss)
