@@ -82,6 +82,7 @@ def learn_vocabulary(
     min_frequency: int | float | None,
     max_categories: int | None,
     always_keep: np.ndarray | None = None,
+    n_rows: int | None = None,
 ) -> tuple[Vocabulary, np.ndarray]:
     """Choose the categories that get their own row.
 
@@ -97,8 +98,12 @@ def learn_vocabulary(
     vocabulary : Vocabulary
     rows : ndarray of shape (n_rows,), dtype int64
         The table row of every training value.
+
+    ``n_rows`` (default: ``len(codes)``) is what a float ``min_frequency``
+    is a fraction of: the rows of ``X``, also for list columns whose
+    ``codes`` hold one entry per token.
     """
-    n_rows = len(codes)
+    n_rows = len(codes) if n_rows is None else n_rows
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     in_sorted_order = sort_order(uniques)
     # most frequent first; among equal counts, sorted category order

@@ -111,6 +111,98 @@ class Table:
             uniques = uniques.astype(object)
         return np.asarray(codes, dtype=np.int64), uniques
 
+    def is_list(self, j: int) -> bool:
+        """Whether column ``j`` holds lists (polars List/Array, pyarrow list, Python lists).
+
+        Tuples are not lists here: they are hashable, so a tuple is one category.
+        """
+        if self.kind == "polars":
+            import polars as pl
+
+            return isinstance(self.data.dtypes[j], (pl.List, pl.Array))
+        if self.kind == "pandas":
+            column = self.data.iloc[:, j]
+            pyarrow_type = getattr(column.dtype, "pyarrow_dtype", None)
+            if pyarrow_type is not None:
+                import pyarrow as pa
+
+                return pa.types.is_list(pyarrow_type) or pa.types.is_large_list(pyarrow_type)
+            if column.dtype != object:
+                return False
+            first = column.first_valid_index()
+            return first is not None and isinstance(column.loc[first], _LIST_TYPES)
+        column = self.data[:, j]
+        if column.dtype != object:
+            return False
+        present = ~is_missing(column)
+        return bool(present.any()) and isinstance(column[present.argmax()], _LIST_TYPES)
+
+    def bag(self, j: int, separator: str | None = None):
+        """The tokens of a list-valued column ``j``, flattened.
+
+        Cells are lists, tuples or arrays (a scalar cell is a bag of one), or
+        strings split on ``separator`` (empty tokens dropped). Missing cells,
+        empty lists and missing tokens contribute no token.
+
+        Returns
+        -------
+        cell : ndarray of shape (n_tokens,), int64
+            Row of each token, ascending.
+        codes : ndarray of shape (n_tokens,), int64
+            Index of each token into ``uniques``.
+        uniques : ndarray
+            The distinct tokens, in order of first appearance.
+        """
+        if self.kind == "polars":
+            import polars as pl
+
+            column = self.data.to_series(j)
+            if separator is not None:
+                if column.dtype != pl.String:
+                    raise TypeError(self._split_error(j, str(column.dtype)))
+                column = column.str.split(separator)
+            frame = pl.DataFrame({"cell": np.arange(self.n_rows), "token": column})
+            exploded = frame.explode("token")
+            cell = exploded["cell"].to_numpy()
+            tokens = exploded["token"].to_numpy()
+            if tokens.dtype.kind == "U":
+                tokens = tokens.astype(object)
+        else:
+            if self.kind == "pandas":
+                values = self.data.iloc[:, j].to_numpy(dtype=object)
+            else:
+                values = self.data[:, j]
+            column = pd.Series(values, dtype=object, copy=False)
+            if separator is not None:
+                kind = pd.api.types.infer_dtype(column, skipna=True)
+                if kind not in ("string", "empty"):
+                    raise TypeError(self._split_error(j, kind))
+                column = column.str.split(separator, regex=False)
+            exploded = column.explode()
+            cell = exploded.index.to_numpy(dtype=np.int64)
+            tokens = exploded.to_numpy(dtype=object)
+        if separator is not None:
+            tokens[tokens == ""] = None  # "a||b" and "" hold no empty token
+        try:
+            codes, uniques = pd.factorize(tokens, use_na_sentinel=True)
+        except TypeError as exc:
+            raise TypeError(
+                f"List column {self.column_label(j)} holds tokens that cannot be hashed "
+                f"({exc}); expected lists of str, int, float or bool."
+            ) from None
+        keep = codes >= 0
+        uniques = np.asarray(uniques)
+        if uniques.dtype.kind == "U":
+            uniques = uniques.astype(object)
+        return np.asarray(cell[keep], np.int64), np.asarray(codes[keep], np.int64), uniques
+
+    def _split_error(self, j: int, found: str) -> str:
+        return (
+            f"separator is set for column {self.column_label(j)}, so its cells must be "
+            f"strings to split, but they are {found}. Remove the column from separator "
+            "(list cells need none), or convert the cells to strings."
+        )
+
     def continuous(self, j: int) -> np.ndarray:
         """Column ``j`` as float64 with NaN for missing values.
 
@@ -147,6 +239,7 @@ class Table:
 
 
 _PER_SECOND = {"ns": 1e9, "us": 1e6, "ms": 1e3}
+_LIST_TYPES = (list, np.ndarray)  # a tuple is hashable: a category of its own
 
 
 def _pandas_float(column: pd.Series) -> np.ndarray:
@@ -174,6 +267,9 @@ def _unhashable(column) -> list:
 
 
 def _pandas_is_categorical(dtype) -> bool:
+    pyarrow_type = getattr(dtype, "pyarrow_dtype", None)
+    if pyarrow_type is not None and "list" in str(pyarrow_type):
+        return True
     return (
         isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype))
         or pd.api.types.is_bool_dtype(dtype)
@@ -184,7 +280,9 @@ def _pandas_is_categorical(dtype) -> bool:
 def _polars_is_categorical(dtype) -> bool:
     import polars as pl
 
-    return isinstance(dtype, (pl.String, pl.Categorical, pl.Enum, pl.Boolean, pl.Object))
+    return isinstance(
+        dtype, (pl.String, pl.Categorical, pl.Enum, pl.Boolean, pl.Object, pl.List, pl.Array)
+    )
 
 
 def as_table(X) -> Table:

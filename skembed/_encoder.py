@@ -93,6 +93,22 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         with the spread of the table; the unknown row starts at the table's
         mean. Keys are column names, or indices for arrays.
 
+    separator : dict, default=None
+        ``{column: separator}``: these columns hold strings of several
+        categories, such as ``"Comedy|Romance"`` with ``{"genres": "|"}``,
+        embedded as a *bag* (see below). Empty tokens are ignored.
+
+    bag_mode : {"mean", "sum"}, default="mean"
+        How a bag column (list-valued cells, or strings split by
+        ``separator``) turns the vectors of its categories into one vector per
+        row: their mean or their sum (``torch.nn.EmbeddingBag`` in training,
+        a sparse product in ``transform``). Cells that are lists or NumPy
+        arrays (pandas object columns, polars List, pyarrow list) are bags
+        without any setting; a tuple is hashable, so it stays one category.
+        A missing cell, an empty list, or a list of missing values gets the
+        *missing* row; unseen tokens count as the *unknown* row.
+        ``min_frequency`` counts rows holding the category.
+
     freeze_pretrained : bool or list, default=False
         Keep the pretrained rows fixed during training: ``True`` for every
         column of ``pretrained_embeddings``, or a list of those columns.
@@ -209,6 +225,9 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     infrequent_categories_ : list of ndarray
         Categories seen in ``fit`` but pooled into the unknown row.
 
+    bag_columns_ : ndarray of int
+        Indices (into ``X``) of the categorical columns embedded as bags.
+
     category_counts_ : list of ndarray of int64
         ``category_counts_[i][k]``: rows of ``fit`` with category
         ``categories_[i][k]`` (0 for categories only in a pretrained table).
@@ -295,6 +314,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         ],
         "pretrained_embeddings": [dict, None],
         "freeze_pretrained": ["boolean", "array-like"],
+        "separator": [dict, None],
+        "bag_mode": [Options({"mean", "sum"})],
         "max_embedding_dim": [Interval(numbers.Integral, 1, None)],
         "min_frequency": [
             Interval(numbers.Integral, 1, None),
@@ -331,6 +352,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         max_embedding_dim=100,
         pretrained_embeddings=None,
         freeze_pretrained=False,
+        separator=None,
+        bag_mode="mean",
         min_frequency=5,
         max_categories=None,
         handle_unknown="embed",
@@ -358,6 +381,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.max_embedding_dim = max_embedding_dim
         self.pretrained_embeddings = pretrained_embeddings
         self.freeze_pretrained = freeze_pretrained
+        self.separator = separator
+        self.bag_mode = bag_mode
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.handle_unknown = handle_unknown
@@ -445,32 +470,46 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.continuous_mean_, self.continuous_scale_ = _weighted_mean_std(cont, weight)
         scaled = self._scale(cont).astype(np.float32)
 
+        separators = self._separators(table)
+        self.bag_columns_ = np.array(
+            [j for j in self.categorical_columns_ if j in separators or table.is_list(j)],
+            dtype=np.int64,
+        )
         pretrained, frozen = self._pretrained_tables(table)
         self.categories_, self.infrequent_categories_ = [], []
-        rows = np.empty((n, len(self.categorical_columns_)), dtype=np.int64)
+        values = []  # per column: table row of each value (of each token for bags)
+        cells = {}  # per bag column: row of X of each token
         n_missing = []
         for i, j in enumerate(self.categorical_columns_):
-            codes, uniques = table.factorize(j)
+            if j in self.bag_columns_:
+                cells[i], codes, uniques = table.bag(j, separators.get(j))
+            else:
+                codes, uniques = table.factorize(j)
             if len(uniques) == 0:
                 raise ValueError(
                     f"Categorical column {table.column_label(j)} has only missing values "
-                    "in fit, so there is nothing to embed. Drop the column or fill its "
-                    "missing values."
+                    "(or empty lists) in fit, so there is nothing to embed. Drop the column "
+                    "or fill its missing values."
                 )
             if i in pretrained:
                 pretrained[i] = _match_labels(table, j, uniques, *pretrained[i])
-            vocabulary, rows[:, i] = learn_vocabulary(
+            vocabulary, value_rows = learn_vocabulary(
                 codes,
                 uniques,
                 min_frequency=self.min_frequency,
                 max_categories=self.max_categories,
                 always_keep=pretrained[i][0] if i in pretrained else None,
+                n_rows=n,
             )
             self.categories_.append(vocabulary.categories)
             self.infrequent_categories_.append(vocabulary.infrequent)
-            n_missing.append(vocabulary.n_missing)
+            values.append(value_rows)
+            if i in cells:  # rows of X without any token use the missing row
+                n_missing.append(n - len(np.unique(cells[i])))
+            else:
+                n_missing.append(vocabulary.n_missing)
         self.category_counts_ = [
-            np.bincount(rows[:, i], minlength=len(cats) + 2)[: len(cats)].astype(np.int64)
+            np.bincount(values[i], minlength=len(cats) + 2)[: len(cats)].astype(np.int64)
             for i, cats in enumerate(self.categories_)
         ]
         self.embedding_dims_ = [
@@ -487,14 +526,25 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             )
         if len(self.categorical_columns_):
             self._train(
-                rows, scaled, target, weight, task, n_outputs, n_missing, pretrained, frozen
-            )
+                values, cells, scaled, target, weight, task, n_outputs, n_missing, pretrained,
+                frozen,
+            )  # fmt: skip
         return self
 
-    def _train(self, rows, scaled, target, weight, task, n_outputs, n_missing, pretrained, frozen):
+    def _train(
+        self, values, cells, scaled, target, weight, task, n_outputs, n_missing, pretrained,
+        frozen,
+    ):  # fmt: skip
         from ._training import TrainingConfig, train  # torch is imported here, not at import
 
+        n = len(target)
         table_sizes = [len(cats) + 2 for cats in self.categories_]
+        single = [i for i in range(len(table_sizes)) if i not in cells]
+        rows = np.empty((n, len(single)), dtype=np.int64)
+        for k, i in enumerate(single):
+            rows[:, k] = values[i]
+        bags = [_padded_bags(cells[i], values[i], n, table_sizes[i]) for i in sorted(cells)]
+        bag_modes = [self.bag_mode if i in cells else None for i in range(len(table_sizes))]
         config = TrainingConfig(
             hidden_layer_sizes=tuple(int(h) for h in self.hidden_layer_sizes),
             dropout=float(self.dropout),
@@ -531,12 +581,14 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             config=config,
             initial_tables=initial,
             frozen_rows=frozen_rows,
+            bags=bags,
+            bag_modes=bag_modes,
         )
         embeddings = []
         for i, table in enumerate(result.embeddings):
             vocabulary = Vocabulary(self.categories_[i], self.infrequent_categories_[i], 0)
             if len(vocabulary.infrequent) == 0 and config.unknown_rate == 0:
-                counts = np.bincount(rows[:, i], minlength=vocabulary.n_rows)
+                counts = np.bincount(values[i], minlength=vocabulary.n_rows)
                 known = counts[: vocabulary.unknown_row].astype(np.float64)
                 table[vocabulary.unknown_row] = (
                     known @ table[: vocabulary.unknown_row] / max(known.sum(), 1.0)
@@ -576,8 +628,13 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         n_cont = 0 if self.continuous == "drop" else len(self.continuous_columns_)
         out = np.empty((n, width + n_cont), dtype=dtype)
         rows_per_column = []
+        separators = self._separators(table)
+        bag_columns = getattr(self, "bag_columns_", ())
         for i, j in enumerate(self.categorical_columns_):
-            codes, uniques = table.factorize(j)
+            if j in bag_columns:
+                cell, codes, uniques = table.bag(j, separators.get(j))
+            else:
+                codes, uniques = table.factorize(j)
             vocabulary = Vocabulary(self.categories_[i], self.infrequent_categories_[i], 0)
             rows, unseen = vocabulary.encode(codes, uniques)
             if len(unseen) and self.handle_unknown == "error":
@@ -588,6 +645,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                     f"transform: {shown}{more}. They were not seen in fit. Use "
                     "handle_unknown='embed' to give them the trained unknown vector."
                 )
+            if j in bag_columns:  # already the output block: one vector per row of X
+                rows = _bag_vectors(self.embeddings_[i], cell, rows, n, self.bag_mode)
             rows_per_column.append(rows)
         # gather in blocks of rows: temporaries stay small and are reused, instead of
         # one freshly allocated (page-faulting) array per column as large as the output
@@ -596,7 +655,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             start = 0
             for embedding, rows in zip(self.embeddings_, rows_per_column):
                 dim = embedding.shape[1]
-                out[begin:end, start : start + dim] = np.take(embedding, rows[begin:end], 0)
+                if rows.ndim == 2:  # a bag column's vectors
+                    out[begin:end, start : start + dim] = rows[begin:end]
+                else:
+                    out[begin:end, start : start + dim] = np.take(embedding, rows[begin:end], 0)
                 start += dim
         if n_cont:
             cont = np.empty((n, n_cont), dtype=np.float64)
@@ -940,6 +1002,24 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         known = table.columns if table.columns is not None else list(range(table.n_columns))
         raise ValueError(f"{what} names the column {key!r}, which is not in X; X has {known}.")
 
+    def _separators(self, table) -> dict:
+        """``{column index: separator}`` of the columns whose strings are split into bags."""
+        separators = {}
+        for key, separator in (self.separator or {}).items():
+            j = self._column_index(table, key, "separator")
+            if not isinstance(separator, str) or not separator:
+                raise ValueError(
+                    f"separator[{key!r}] must be a non-empty string such as '|', got "
+                    f"{separator!r}."
+                )
+            if j not in self.categorical_columns_:
+                raise ValueError(
+                    f"separator names column {table.column_label(j)}, which is continuous; "
+                    "list it in categorical_features to embed it as a bag."
+                )
+            separators[j] = separator
+        return separators
+
     def _pretrained_tables(self, table) -> tuple[dict, set]:
         """``{categorical position: (values, matrix)}`` and the positions to freeze."""
         specs = self.pretrained_embeddings or {}
@@ -1146,6 +1226,44 @@ def _project(table: np.ndarray, method: str, n_components: int, random_state) ->
         tsne = TSNE(n_components, perplexity=perplexity, random_state=random_state)
         points[:] = tsne.fit_transform(table)
     return points
+
+
+def _padded_bags(cell, rows, n, table_size):
+    """Table rows of each row of X's tokens as an (n, longest) matrix.
+
+    Padded with the padding row ``table_size``; a row with no token holds the
+    missing row (``table_size - 1``).
+    """
+    counts = np.bincount(cell, minlength=n)
+    padded = np.full((n, max(int(counts.max(initial=0)), 1)), table_size, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    padded[cell, np.arange(len(cell)) - starts[cell]] = rows
+    padded[counts == 0, 0] = table_size - 1
+    return padded
+
+
+def _bag_vectors(table, cell, rows, n, mode):
+    """Mean (or sum) of each row's token vectors; the missing row for rows without one.
+
+    A sparse (n, table rows) weight matrix times the table: one vectorized
+    product, no loop over rows.
+    """
+    from scipy import sparse
+
+    counts = np.bincount(cell, minlength=n)
+    empty = np.flatnonzero(counts == 0)
+    if mode == "mean":
+        weights = (1.0 / np.maximum(counts, 1))[cell]
+    else:
+        weights = np.ones(len(cell))
+    matrix = sparse.csr_matrix(
+        (
+            np.concatenate([weights, np.ones(len(empty))]).astype(table.dtype),
+            (np.concatenate([cell, empty]), np.concatenate([rows, [len(table) - 1] * len(empty)])),
+        ),
+        shape=(n, len(table)),
+    )
+    return np.asarray(matrix @ table, dtype=table.dtype)
 
 
 def _match_labels(table, j, uniques, values, matrix):

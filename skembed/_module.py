@@ -13,6 +13,11 @@ __all__ = ["EntityEmbeddingNet"]
 class EntityEmbeddingNet(nn.Module):
     """Embeddings per categorical column, concatenated with continuous inputs, then an MLP.
 
+    A column is either *single* (one category per row: ``nn.Embedding``) or a
+    *bag* (a list of categories per row: ``nn.EmbeddingBag`` reducing the
+    vectors of the list by their mean or sum). A bag table has one extra,
+    last row: the padding row, which the reduction ignores.
+
     Parameters
     ----------
     table_sizes : sequence of int
@@ -32,10 +37,16 @@ class EntityEmbeddingNet(nn.Module):
         Dropout after each hidden layer.
     embedding_dropout : float
         Dropout on the concatenated embedding vectors.
+    bag_modes : sequence of {None, "mean", "sum"}, optional
+        Per column: None for a single column, else the bag reduction. All
+        single by default.
 
     Shape
     -----
-    - codes: ``(batch, len(table_sizes))``, int64, row of each column's table.
+    - codes: ``(batch, n_single)``, int64, row of each single column's table,
+      in column order.
+    - bags: one ``(batch, max_bag_i)`` int64 tensor per bag column, in column
+      order; rows are padded with the padding row ``table_sizes[i]``.
     - continuous: ``(batch, n_continuous)``, float32.
     - output: ``(batch, n_outputs)``, float32 logits or predictions.
     """
@@ -49,15 +60,24 @@ class EntityEmbeddingNet(nn.Module):
         n_outputs: int,
         dropout: float = 0.0,
         embedding_dropout: float = 0.0,
+        bag_modes: Sequence[str | None] | None = None,
     ) -> None:
         super().__init__()
         if len(table_sizes) != len(embedding_dims):
             raise ValueError("table_sizes and embedding_dims must have the same length")
+        bag_modes = list(bag_modes) if bag_modes is not None else [None] * len(table_sizes)
+        self.bag_modes = bag_modes
         self.embeddings = nn.ModuleList(
-            nn.Embedding(size, dim) for size, dim in zip(table_sizes, embedding_dims)
+            nn.Embedding(size, dim)
+            if mode is None
+            else nn.EmbeddingBag(size + 1, dim, mode=mode, padding_idx=size)
+            for size, dim, mode in zip(table_sizes, embedding_dims, bag_modes)
         )
-        for embedding in self.embeddings:
+        for embedding, size in zip(self.embeddings, table_sizes):
             nn.init.normal_(embedding.weight, std=0.05)
+            if isinstance(embedding, nn.EmbeddingBag):
+                with torch.no_grad():
+                    embedding.weight[size].zero_()
         self.embedding_dropout = nn.Dropout(embedding_dropout)
         layers: list[nn.Module] = []
         width = sum(embedding_dims) + n_continuous
@@ -69,8 +89,15 @@ class EntityEmbeddingNet(nn.Module):
         layers.append(nn.Linear(width, n_outputs))
         self.mlp = nn.Sequential(*layers)
 
-    def forward(self, codes: Tensor, continuous: Tensor) -> Tensor:
-        parts = [embedding(codes[:, i]) for i, embedding in enumerate(self.embeddings)]
+    def forward(self, codes: Tensor, continuous: Tensor, bags: Sequence[Tensor] = ()) -> Tensor:
+        parts, single, bag = [], 0, 0
+        for embedding, mode in zip(self.embeddings, self.bag_modes):
+            if mode is None:
+                parts.append(embedding(codes[:, single]))
+                single += 1
+            else:
+                parts.append(embedding(bags[bag]))
+                bag += 1
         hidden = self.embedding_dropout(torch.cat(parts, dim=1))
         if continuous.shape[1]:
             hidden = torch.cat([hidden, continuous], dim=1)

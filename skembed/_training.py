@@ -113,15 +113,17 @@ def _per_sample_loss(task: str, output: Tensor, target: Tensor) -> Tensor:
 
 
 def _evaluate(
-    net: nn.Module, task: str, rows: Tensor, cont: Tensor, target: Tensor, weight: Tensor
-) -> Tensor:
+    net: nn.Module, task: str, rows: Tensor, cont: Tensor, target: Tensor, weight: Tensor,
+    *bags: Tensor,
+) -> Tensor:  # fmt: skip
     """Weighted mean loss over a held-out set, as a 0-d tensor on the device."""
     net.eval()
     total = torch.zeros((), device=rows.device)
     with torch.no_grad():
         for start in range(0, rows.shape[0], _EVAL_CHUNK):
             chunk = slice(start, start + _EVAL_CHUNK)
-            loss = _per_sample_loss(task, net(rows[chunk], cont[chunk]), target[chunk])
+            output = net(rows[chunk], cont[chunk], [bag[chunk] for bag in bags])
+            loss = _per_sample_loss(task, output, target[chunk])
             total += (loss * weight[chunk]).sum()
     net.train()
     return total / weight.sum().clamp_min(torch.finfo(torch.float32).tiny)
@@ -140,13 +142,16 @@ def train(
     config: TrainingConfig,
     initial_tables: list[np.ndarray | None] | None = None,
     frozen_rows: list[np.ndarray | None] | None = None,
+    bags: list[np.ndarray] | None = None,
+    bag_modes: list[str | None] | None = None,
 ) -> TrainingResult:
     """Train the surrogate network and return its embedding tables.
 
     Parameters
     ----------
-    rows : ndarray of shape (n, n_categorical), int64
-        Embedding-table row of every categorical value.
+    rows : ndarray of shape (n, n_single), int64
+        Embedding-table row of every value of the single (one category per
+        row) columns.
     continuous : ndarray of shape (n, n_continuous), float32
         Standardized continuous inputs without missing values.
     target : ndarray
@@ -163,6 +168,11 @@ def train(
         Rows of each table that keep their initial values: they are written
         back after every optimiser step, so the network only ever sees, and
         the result holds, the initial values bit for bit.
+    bags : list of ndarray of shape (n, max_bag_i), int64, optional
+        Table rows of the list-valued columns, padded with the padding row
+        ``table_sizes[i]``.
+    bag_modes : list of {None, "mean", "sum"}, optional
+        Per column (all columns, in order): None for single columns.
 
     Random state comes from ``config.seed`` only: torch's global generators
     are forked and restored, so a fit does not change them.
@@ -184,12 +194,14 @@ def train(
             device=device,
             initial_tables=initial_tables or [None] * len(table_sizes),
             frozen_rows=frozen_rows or [None] * len(table_sizes),
+            bags=list(bags or []),
+            bag_modes=list(bag_modes or [None] * len(table_sizes)),
         )
 
 
 def _train(
     rows, continuous, target, sample_weight, *, task, n_outputs, table_sizes, embedding_dims,
-    config, device, initial_tables, frozen_rows,
+    config, device, initial_tables, frozen_rows, bags, bag_modes,
 ) -> TrainingResult:  # fmt: skip
     n = rows.shape[0]
     split_rng = np.random.RandomState(config.seed % (2**32))
@@ -202,16 +214,19 @@ def _train(
     def to_device(array: np.ndarray, index: np.ndarray) -> Tensor:
         return torch.from_numpy(np.ascontiguousarray(array[index])).to(device)
 
-    data = [to_device(a, train_idx) for a in (rows, continuous, target, sample_weight)]
+    arrays = (rows, continuous, target, sample_weight, *bags)
+    data = [to_device(a, train_idx) for a in arrays]
     val = None
     if n_val:
-        val = [to_device(a, val_idx) for a in (rows, continuous, target, sample_weight)]
+        val = [to_device(a, val_idx) for a in arrays]
     n_train = len(train_idx)
     # the loss of a batch is sum(w * l) / (batch rows * mean training weight): the
     # plain mean when weights are all one, and zero for a batch of zero weights
     weight_scale = float(sample_weight[train_idx].mean())
     weight_scale = weight_scale if weight_scale > 0 else 1.0
-    unknown_rows = torch.as_tensor([size - 2 for size in table_sizes], device=device)
+    single_sizes = [size for size, mode in zip(table_sizes, bag_modes) if mode is None]
+    bag_sizes = [size for size, mode in zip(table_sizes, bag_modes) if mode is not None]
+    unknown_rows = torch.as_tensor([size - 2 for size in single_sizes], device=device)
 
     net = EntityEmbeddingNet(
         table_sizes,
@@ -221,12 +236,13 @@ def _train(
         n_outputs,
         dropout=config.dropout,
         embedding_dropout=config.embedding_dropout,
+        bag_modes=bag_modes,
     ).to(device)
     frozen = []  # (weight, rows, values) written back after every step
     with torch.no_grad():
         for embedding, initial, fixed in zip(net.embeddings, initial_tables, frozen_rows):
-            if initial is not None:
-                embedding.weight.copy_(torch.from_numpy(initial))
+            if initial is not None:  # a bag table keeps its zero padding row
+                embedding.weight[: len(initial)].copy_(torch.from_numpy(initial))
             if fixed is not None and len(fixed):
                 index = torch.as_tensor(fixed, dtype=torch.int64, device=device)
                 frozen.append((embedding.weight, index, embedding.weight[index].clone()))
@@ -241,16 +257,21 @@ def _train(
     net.train()
     for epoch in range(1, config.max_iter + 1):
         perm = torch.randperm(n_train, device=device)
-        ep_rows, ep_cont, ep_target, ep_weight = (tensor[perm] for tensor in data)
+        ep_rows, ep_cont, ep_target, ep_weight, *ep_bags = (tensor[perm] for tensor in data)
         if config.unknown_rate > 0:
             # each value is replaced by its column's unknown row with this probability,
             # so that row is trained even when no category was pooled into it
             drop = torch.rand(ep_rows.shape, device=device) < config.unknown_rate
             ep_rows = torch.where(drop, unknown_rows, ep_rows)
+            for k, size in enumerate(bag_sizes):
+                bag = ep_bags[k]
+                drop = (torch.rand(bag.shape, device=device) < config.unknown_rate) & (bag != size)
+                ep_bags[k] = torch.where(drop, size - 2, bag)
         total = torch.zeros((), device=device)
         for start, stop in bounds:
             weight = ep_weight[start:stop]
-            output = net(ep_rows[start:stop], ep_cont[start:stop])
+            batch_bags = [bag[start:stop] for bag in ep_bags]
+            output = net(ep_rows[start:stop], ep_cont[start:stop], batch_bags)
             weighted = (_per_sample_loss(task, output, ep_target[start:stop]) * weight).sum()
             loss = weighted / ((stop - start) * weight_scale)
             optimizer.zero_grad(set_to_none=True)
@@ -292,8 +313,8 @@ def _train(
     progress.close()
     if best_state is not None:
         net.load_state_dict(best_state)
-    result.embeddings = [
-        embedding.weight.detach().to("cpu", torch.float32).numpy().copy()
-        for embedding in net.embeddings
+    result.embeddings = [  # without the padding row of bag tables
+        embedding.weight.detach()[:size].to("cpu", torch.float32).numpy().copy()
+        for embedding, size in zip(net.embeddings, table_sizes)
     ]
     return result
