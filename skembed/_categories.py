@@ -10,6 +10,10 @@ row      meaning
 n        **unknown**: categories pooled by ``min_frequency`` /
          ``max_categories`` during fit, and categories never seen in fit
 n+1      **missing**: None, NaN, pd.NA, NaT, polars null
+n+2...   with ``hash_buckets=k``: the k **hash buckets**, rows ``n+2`` to
+         ``n+1+k``. A category without a row of its own (pooled, or unseen)
+         goes to bucket ``stable_hash(category) % k`` instead of the unknown
+         row; the hash is the same on every machine and Python run.
 ======== ==================================================================
 """
 
@@ -20,13 +24,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._dispatch import build_lookup, lookup_codes, sort_order
+from ._dispatch import build_lookup, lookup_codes, sort_order, stable_hash
 
-__all__ = ["MISSING_LABEL", "UNKNOWN_LABEL", "Vocabulary", "learn_vocabulary"]
+__all__ = ["MISSING_LABEL", "UNKNOWN_LABEL", "Vocabulary", "bucket_label", "learn_vocabulary"]
 
 N_EXTRA_ROWS = 2  # the unknown row and the missing row
 UNKNOWN_LABEL = "<unknown>"  # how tables and exports label the two extra rows
 MISSING_LABEL = "<missing>"
+
+
+def bucket_label(bucket: int) -> str:
+    """How tables and exports label hash bucket ``bucket``."""
+    return f"<hash {bucket}>"
 
 
 @dataclass
@@ -36,6 +45,7 @@ class Vocabulary:
     categories: np.ndarray
     infrequent: np.ndarray
     n_missing: int
+    n_buckets: int = 0
 
     @property
     def unknown_row(self) -> int:
@@ -47,7 +57,12 @@ class Vocabulary:
 
     @property
     def n_rows(self) -> int:
-        return len(self.categories) + N_EXTRA_ROWS
+        return len(self.categories) + N_EXTRA_ROWS + self.n_buckets
+
+    def bucket_rows(self, values: np.ndarray) -> np.ndarray:
+        """Hash-bucket row of each of ``values`` (requires ``n_buckets > 0``)."""
+        first = len(self.categories) + N_EXTRA_ROWS
+        return first + (stable_hash(values) % np.uint64(self.n_buckets)).astype(np.int64)
 
     def encode(self, codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Map factorized values to table rows.
@@ -70,7 +85,10 @@ class Vocabulary:
         position = lookup_codes(build_lookup(seen), uniques)
         unseen = uniques[position < 0]
         n_kept = len(self.categories)
-        row_of_unique = np.where((position < 0) | (position >= n_kept), n_kept, position)
+        outside = (position < 0) | (position >= n_kept)
+        row_of_unique = np.where(outside, n_kept, position)
+        if self.n_buckets and outside.any():
+            row_of_unique[outside] = self.bucket_rows(uniques[outside])
         row_of_unique = np.append(row_of_unique, self.missing_row)  # index -1 = missing
         return row_of_unique[codes], unseen
 
@@ -83,6 +101,7 @@ def learn_vocabulary(
     max_categories: int | None,
     always_keep: np.ndarray | None = None,
     n_rows: int | None = None,
+    n_buckets: int = 0,
 ) -> tuple[Vocabulary, np.ndarray]:
     """Choose the categories that get their own row.
 
@@ -125,7 +144,7 @@ def learn_vocabulary(
         categories = _concat(categories, infrequent[in_table], always_keep[absent])
         categories = categories[sort_order(categories)]
         infrequent = infrequent[~in_table]
-    vocabulary = Vocabulary(categories, infrequent, int((codes < 0).sum()))
+    vocabulary = Vocabulary(categories, infrequent, int((codes < 0).sum()), n_buckets)
     rows, _ = vocabulary.encode(codes, uniques)
     return vocabulary, rows
 

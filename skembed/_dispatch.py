@@ -353,6 +353,17 @@ def lookup_codes(lookup: pd.Index, uniques: np.ndarray) -> np.ndarray:
     return np.asarray(lookup.get_indexer(uniques), dtype=np.int64)
 
 
+def stable_hash(values: np.ndarray) -> np.ndarray:
+    """A uint64 hash of each value that is the same on every machine and run.
+
+    Values are hashed through their text (``str(value)``, so ``1`` and
+    ``np.int64(1)`` agree) with pandas' SipHash-2-4 under a fixed key --
+    unlike Python's ``hash``, which is salted per process for strings.
+    """
+    text = np.asarray(values).astype(str).astype(object)
+    return pd.util.hash_array(text, categorize=False)
+
+
 def sort_order(values: np.ndarray) -> np.ndarray:
     """Indices that sort distinct category values; mixed types sort by (type name, str)."""
     try:

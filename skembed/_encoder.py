@@ -10,7 +10,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._categories import MISSING_LABEL, UNKNOWN_LABEL, Vocabulary, learn_vocabulary
+from ._categories import (
+    MISSING_LABEL,
+    UNKNOWN_LABEL,
+    Vocabulary,
+    bucket_label,
+    learn_vocabulary,
+)
 from ._dispatch import (
     as_1d,
     as_table,
@@ -125,6 +131,18 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         Keep at most this many of the most frequent categories per column
         (the unknown and missing rows not counted); the rest are pooled.
 
+    hash_buckets : int or dict, default=None
+        For huge or open vocabularies: give each column (int), or the
+        columns of a ``{column: k}`` dict, ``k`` trained *hash bucket* rows.
+        A category without a row of its own -- pooled by ``min_frequency`` /
+        ``max_categories`` in ``fit``, or never seen -- goes to bucket
+        ``hash(category) % k`` instead of the single unknown row, so rare
+        categories keep part of their identity. The hash (SipHash of the
+        category's text under a fixed key) gives the same bucket on every
+        machine and Python run. During training ``unknown_rate`` sends kept
+        categories to their bucket, which trains the buckets even when
+        nothing was pooled. The unknown row then holds the buckets' mean.
+
     handle_unknown : {"embed", "error"}, default="embed"
         What ``transform`` does with a category never seen in ``fit``:
         ``"embed"`` gives it the unknown row, ``"error"`` raises a
@@ -225,6 +243,9 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     infrequent_categories_ : list of ndarray
         Categories seen in ``fit`` but pooled into the unknown row.
 
+    hash_buckets_ : list of int
+        Number of hash-bucket rows of each categorical column (0: none).
+
     bag_columns_ : ndarray of int
         Indices (into ``X``) of the categorical columns embedded as bags.
 
@@ -232,10 +253,11 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         ``category_counts_[i][k]``: rows of ``fit`` with category
         ``categories_[i][k]`` (0 for categories only in a pretrained table).
 
-    embeddings_ : list of ndarray of shape (len(categories_[i]) + 2, dim_i)
+    embeddings_ : list of ndarray of shape (len(categories_[i]) + 2 + hash_buckets_[i], dim_i)
         ``embeddings_[i][k]`` is the vector of ``categories_[i][k]``; row
         ``len(categories_[i])`` is the *unknown* row (pooled and unseen
-        categories) and the last row the *missing* row. If ``fit`` saw no
+        categories) and the next one the *missing* row, followed by the hash
+        bucket rows, if any. If ``fit`` saw no
         missing value in a column, its missing row is a copy of the unknown
         row. If the unknown row received no training (no pooled category
         and ``unknown_rate=0``), it is the frequency-weighted mean of the
@@ -316,6 +338,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         "freeze_pretrained": ["boolean", "array-like"],
         "separator": [dict, None],
         "bag_mode": [Options({"mean", "sum"})],
+        "hash_buckets": [Interval(numbers.Integral, 1, None), dict, None],
         "max_embedding_dim": [Interval(numbers.Integral, 1, None)],
         "min_frequency": [
             Interval(numbers.Integral, 1, None),
@@ -354,6 +377,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         freeze_pretrained=False,
         separator=None,
         bag_mode="mean",
+        hash_buckets=None,
         min_frequency=5,
         max_categories=None,
         handle_unknown="embed",
@@ -383,6 +407,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.freeze_pretrained = freeze_pretrained
         self.separator = separator
         self.bag_mode = bag_mode
+        self.hash_buckets = hash_buckets
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.handle_unknown = handle_unknown
@@ -476,6 +501,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             dtype=np.int64,
         )
         pretrained, frozen = self._pretrained_tables(table)
+        self.hash_buckets_ = self._buckets(table)
         self.categories_, self.infrequent_categories_ = [], []
         values = []  # per column: table row of each value (of each token for bags)
         cells = {}  # per bag column: row of X of each token
@@ -500,6 +526,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 max_categories=self.max_categories,
                 always_keep=pretrained[i][0] if i in pretrained else None,
                 n_rows=n,
+                n_buckets=self.hash_buckets_[i],
             )
             self.categories_.append(vocabulary.categories)
             self.infrequent_categories_.append(vocabulary.infrequent)
@@ -509,7 +536,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             else:
                 n_missing.append(vocabulary.n_missing)
         self.category_counts_ = [
-            np.bincount(values[i], minlength=len(cats) + 2)[: len(cats)].astype(np.int64)
+            np.bincount(values[i], minlength=len(cats))[: len(cats)].astype(np.int64)
             for i, cats in enumerate(self.categories_)
         ]
         self.embedding_dims_ = [
@@ -538,12 +565,17 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         from ._training import TrainingConfig, train  # torch is imported here, not at import
 
         n = len(target)
-        table_sizes = [len(cats) + 2 for cats in self.categories_]
+        vocabularies = [self._vocabulary(i) for i in range(len(self.categories_))]
+        table_sizes = [vocabulary.n_rows for vocabulary in vocabularies]
         single = [i for i in range(len(table_sizes)) if i not in cells]
         rows = np.empty((n, len(single)), dtype=np.int64)
         for k, i in enumerate(single):
             rows[:, k] = values[i]
-        bags = [_padded_bags(cells[i], values[i], n, table_sizes[i]) for i in sorted(cells)]
+        bags = [
+            _padded_bags(cells[i], values[i], n, table_sizes[i], vocabularies[i].missing_row)
+            for i in sorted(cells)
+        ]
+        replacements = [_replacement_rows(v, i in cells) for i, v in enumerate(vocabularies)]
         bag_modes = [self.bag_mode if i in cells else None for i in range(len(table_sizes))]
         config = TrainingConfig(
             hidden_layer_sizes=tuple(int(h) for h in self.hidden_layer_sizes),
@@ -565,7 +597,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         initial, frozen_rows = [None] * len(table_sizes), [None] * len(table_sizes)
         for i, (values, matrix) in pretrained.items():
             initial[i], positions = _initial_table(
-                self.categories_[i], values, matrix, config.seed + i
+                vocabularies[i], values, matrix, config.seed + i
             )
             if i in frozen:
                 frozen_rows[i] = positions
@@ -583,11 +615,17 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             frozen_rows=frozen_rows,
             bags=bags,
             bag_modes=bag_modes,
+            replacements=replacements,
         )
         embeddings = []
         for i, table in enumerate(result.embeddings):
-            vocabulary = Vocabulary(self.categories_[i], self.infrequent_categories_[i], 0)
-            if len(vocabulary.infrequent) == 0 and config.unknown_rate == 0:
+            vocabulary = vocabularies[i]
+            if vocabulary.n_buckets:  # nothing maps to the unknown row: the buckets' mean
+                counts = np.bincount(values[i], minlength=vocabulary.n_rows)
+                buckets = slice(vocabulary.missing_row + 1, vocabulary.n_rows)
+                weight = counts[buckets].astype(np.float64) + 1.0
+                table[vocabulary.unknown_row] = weight @ table[buckets] / weight.sum()
+            elif len(vocabulary.infrequent) == 0 and config.unknown_rate == 0:
                 counts = np.bincount(values[i], minlength=vocabulary.n_rows)
                 known = counts[: vocabulary.unknown_row].astype(np.float64)
                 table[vocabulary.unknown_row] = (
@@ -635,7 +673,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 cell, codes, uniques = table.bag(j, separators.get(j))
             else:
                 codes, uniques = table.factorize(j)
-            vocabulary = Vocabulary(self.categories_[i], self.infrequent_categories_[i], 0)
+            vocabulary = self._vocabulary(i)
             rows, unseen = vocabulary.encode(codes, uniques)
             if len(unseen) and self.handle_unknown == "error":
                 shown = ", ".join(repr(v) for v in unseen[:5])
@@ -646,7 +684,9 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                     "handle_unknown='embed' to give them the trained unknown vector."
                 )
             if j in bag_columns:  # already the output block: one vector per row of X
-                rows = _bag_vectors(self.embeddings_[i], cell, rows, n, self.bag_mode)
+                rows = _bag_vectors(
+                    self.embeddings_[i], cell, rows, n, self.bag_mode, vocabulary.missing_row
+                )
             rows_per_column.append(rows)
         # gather in blocks of rows: temporaries stay small and are reused, instead of
         # one freshly allocated (page-faulting) array per column as large as the output
@@ -705,9 +745,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        table : pandas.DataFrame of shape (n_categories + 2, dim)
+        table : pandas.DataFrame of shape (n_categories + 2 + n_buckets, dim)
             Indexed by category, then the rows labelled ``"<unknown>"`` and
-            ``"<missing>"``; columns are the output feature names.
+            ``"<missing>"``, then ``"<hash 0>"``, ... for the hash buckets;
+            columns are the output feature names.
         """
         check_is_fitted(self, "embeddings_")
         i = self._categorical_position(column)
@@ -715,6 +756,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         start = sum(self.embedding_dims_[:i])
         names = self.get_feature_names_out()[start : start + self.embedding_dims_[i]]
         labels = list(self.categories_[i]) + [UNKNOWN_LABEL, MISSING_LABEL]
+        labels += [bucket_label(b) for b in range(self._vocabulary(i).n_buckets)]
         return labelled_frame(self.embeddings_[i], labels, names, self._input_names(None)[j])
 
     def most_similar(self, column, category, k=10):
@@ -1002,6 +1044,32 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         known = table.columns if table.columns is not None else list(range(table.n_columns))
         raise ValueError(f"{what} names the column {key!r}, which is not in X; X has {known}.")
 
+    def _vocabulary(self, i: int) -> Vocabulary:
+        """The fitted vocabulary of categorical column ``i`` (row layout and lookup)."""
+        buckets = getattr(self, "hash_buckets_", None)
+        return Vocabulary(
+            self.categories_[i], self.infrequent_categories_[i], 0, buckets[i] if buckets else 0
+        )
+
+    def _buckets(self, table) -> list[int]:
+        """Number of hash buckets of each categorical column."""
+        spec = self.hash_buckets
+        if spec is None or isinstance(spec, numbers.Integral):
+            return [int(spec or 0)] * len(self.categorical_columns_)
+        position = {int(j): i for i, j in enumerate(self.categorical_columns_)}
+        buckets = [0] * len(self.categorical_columns_)
+        for key, k in spec.items():
+            j = self._column_index(table, key, "hash_buckets")
+            if j not in position:
+                raise ValueError(
+                    f"hash_buckets names column {table.column_label(j)}, which is "
+                    "continuous; only categorical columns have buckets."
+                )
+            if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 0:
+                raise ValueError(f"hash_buckets[{key!r}] must be an int >= 0, got {k!r}.")
+            buckets[position[j]] = int(k)
+        return buckets
+
     def _separators(self, table) -> dict:
         """``{column index: separator}`` of the columns whose strings are split into bags."""
         separators = {}
@@ -1228,21 +1296,21 @@ def _project(table: np.ndarray, method: str, n_components: int, random_state) ->
     return points
 
 
-def _padded_bags(cell, rows, n, table_size):
+def _padded_bags(cell, rows, n, table_size, missing_row):
     """Table rows of each row of X's tokens as an (n, longest) matrix.
 
     Padded with the padding row ``table_size``; a row with no token holds the
-    missing row (``table_size - 1``).
+    missing row.
     """
     counts = np.bincount(cell, minlength=n)
     padded = np.full((n, max(int(counts.max(initial=0)), 1)), table_size, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     padded[cell, np.arange(len(cell)) - starts[cell]] = rows
-    padded[counts == 0, 0] = table_size - 1
+    padded[counts == 0, 0] = missing_row
     return padded
 
 
-def _bag_vectors(table, cell, rows, n, mode):
+def _bag_vectors(table, cell, rows, n, mode, missing_row):
     """Mean (or sum) of each row's token vectors; the missing row for rows without one.
 
     A sparse (n, table rows) weight matrix times the table: one vectorized
@@ -1259,7 +1327,7 @@ def _bag_vectors(table, cell, rows, n, mode):
     matrix = sparse.csr_matrix(
         (
             np.concatenate([weights, np.ones(len(empty))]).astype(table.dtype),
-            (np.concatenate([cell, empty]), np.concatenate([rows, [len(table) - 1] * len(empty)])),
+            (np.concatenate([cell, empty]), np.concatenate([rows, [missing_row] * len(empty)])),
         ),
         shape=(n, len(table)),
     )
@@ -1287,7 +1355,24 @@ def _match_labels(table, j, uniques, values, matrix):
     return values, matrix
 
 
-def _initial_table(categories, values, matrix, seed):
+def _replacement_rows(vocabulary, is_bag: bool) -> np.ndarray:
+    """Row that ``unknown_rate`` substitutes for each row of the table.
+
+    A category row becomes its hash bucket when the column has buckets (the
+    row it would get if unseen), else the unknown row; the extra rows map to
+    the unknown row and bucket rows (and the padding row of a bag) to
+    themselves.
+    """
+    size = vocabulary.n_rows + (1 if is_bag else 0)
+    replacement = np.full(size, vocabulary.unknown_row, dtype=np.int64)
+    first_bucket = vocabulary.missing_row + 1
+    replacement[first_bucket:] = np.arange(first_bucket, size)
+    if vocabulary.n_buckets and len(vocabulary.categories):
+        replacement[: vocabulary.unknown_row] = vocabulary.bucket_rows(vocabulary.categories)
+    return replacement
+
+
+def _initial_table(vocabulary, values, matrix, seed):
     """Starting table of a pretrained column, and the rows holding pretrained vectors.
 
     Rows of categories in the table get their vector; the others are drawn
@@ -1296,10 +1381,10 @@ def _initial_table(categories, values, matrix, seed):
     """
     rng = np.random.RandomState(seed % (2**32))
     spread = float(matrix.std()) or 0.05
-    initial = rng.normal(0.0, spread, size=(len(categories) + 2, matrix.shape[1]))
-    positions = lookup_codes(build_lookup(categories), values)
+    initial = rng.normal(0.0, spread, size=(vocabulary.n_rows, matrix.shape[1]))
+    positions = lookup_codes(build_lookup(vocabulary.categories), values)
     initial[positions] = matrix
-    initial[len(categories)] = matrix.mean(axis=0)
+    initial[vocabulary.unknown_row] = matrix.mean(axis=0)
     return initial.astype(np.float32), positions
 
 

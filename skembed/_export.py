@@ -4,7 +4,7 @@ The file has one row per table row of every categorical column:
 
 ================  ==============================================================
 column            the input column's name
-row               ``"category"``, ``"unknown"`` or ``"missing"``
+row               ``"category"``, ``"unknown"``, ``"missing"`` or ``"hash"``
 category          the category as text (``"<unknown>"`` / ``"<missing>"`` for
                   the extra rows; bytes as hex)
 category_type     ``str``, ``int``, ``float``, ``bool``, ``bytes`` or
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._categories import MISSING_LABEL, UNKNOWN_LABEL
+from ._categories import MISSING_LABEL, UNKNOWN_LABEL, bucket_label
 from ._dispatch import labelled_frame, read_columns, read_word_vectors, write_columns
 
 __all__ = ["export_embeddings", "load_word_vectors", "read_embeddings"]
@@ -74,11 +74,13 @@ def export_embeddings(encoder, path, file_format: str | None = None) -> Path:
     for i, j in enumerate(encoder.categorical_columns_):
         categories = encoder.categories_[i]
         texts = [_as_text(v) for v in categories]
-        column += [names[j]] * (len(categories) + 2)
-        row += ["category"] * len(categories) + ["unknown", "missing"]
+        buckets = len(encoder.embeddings_[i]) - len(categories) - 2
+        column += [names[j]] * len(encoder.embeddings_[i])
+        row += ["category"] * len(categories) + ["unknown", "missing"] + ["hash"] * buckets
         label += [t for t, _ in texts] + [UNKNOWN_LABEL, MISSING_LABEL]
-        kind += [k for _, k in texts] + ["str", "str"]
-        table = np.full((len(categories) + 2, width), np.nan, dtype=np.float32)
+        label += [bucket_label(b) for b in range(buckets)]
+        kind += [k for _, k in texts] + ["str"] * (2 + buckets)
+        table = np.full((len(encoder.embeddings_[i]), width), np.nan, dtype=np.float32)
         table[:, : encoder.embedding_dims_[i]] = encoder.embeddings_[i]
         vectors.append(table)
     matrix = np.concatenate(vectors) if vectors else np.empty((0, width), np.float32)

@@ -500,9 +500,14 @@ def _check_fitted_state(encoder, source: str) -> None:
             and all(
                 t.ndim == 2
                 and t.dtype == np.float32
-                and t.shape == (len(c) + 2, d)
+                and t.shape == (len(c) + 2 + b, d)
                 and np.isfinite(t).all()
-                for t, c, d in zip(tables, encoder.categories_, encoder.embedding_dims_)
+                for t, c, d, b in zip(
+                    tables,
+                    encoder.categories_,
+                    encoder.embedding_dims_,
+                    getattr(encoder, "hash_buckets_", None) or [0] * len(tables),
+                )
             )
             and len(encoder.categorical_columns_) + len(encoder.continuous_columns_)
             == encoder.n_features_in_

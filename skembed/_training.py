@@ -144,6 +144,7 @@ def train(
     frozen_rows: list[np.ndarray | None] | None = None,
     bags: list[np.ndarray] | None = None,
     bag_modes: list[str | None] | None = None,
+    replacements: list[np.ndarray] | None = None,
 ) -> TrainingResult:
     """Train the surrogate network and return its embedding tables.
 
@@ -173,6 +174,10 @@ def train(
         ``table_sizes[i]``.
     bag_modes : list of {None, "mean", "sum"}, optional
         Per column (all columns, in order): None for single columns.
+    replacements : list of ndarray, optional
+        Per column, the row that ``unknown_rate`` substitutes for each table
+        row (with a padding row for bags); by default every row's
+        replacement is the unknown row ``table_sizes[i] - 2``.
 
     Random state comes from ``config.seed`` only: torch's global generators
     are forked and restored, so a fit does not change them.
@@ -196,12 +201,13 @@ def train(
             frozen_rows=frozen_rows or [None] * len(table_sizes),
             bags=list(bags or []),
             bag_modes=list(bag_modes or [None] * len(table_sizes)),
+            replacements=replacements,
         )
 
 
 def _train(
     rows, continuous, target, sample_weight, *, task, n_outputs, table_sizes, embedding_dims,
-    config, device, initial_tables, frozen_rows, bags, bag_modes,
+    config, device, initial_tables, frozen_rows, bags, bag_modes, replacements,
 ) -> TrainingResult:  # fmt: skip
     n = rows.shape[0]
     split_rng = np.random.RandomState(config.seed % (2**32))
@@ -224,9 +230,27 @@ def _train(
     # plain mean when weights are all one, and zero for a batch of zero weights
     weight_scale = float(sample_weight[train_idx].mean())
     weight_scale = weight_scale if weight_scale > 0 else 1.0
-    single_sizes = [size for size, mode in zip(table_sizes, bag_modes) if mode is None]
-    bag_sizes = [size for size, mode in zip(table_sizes, bag_modes) if mode is not None]
-    unknown_rows = torch.as_tensor([size - 2 for size in single_sizes], device=device)
+    if replacements is None:
+        replacements = [
+            np.full(size + (mode is not None), size - 2, dtype=np.int64)
+            for size, mode in zip(table_sizes, bag_modes)
+        ]
+        for size, mode, replacement in zip(table_sizes, bag_modes, replacements):
+            if mode is not None:
+                replacement[size] = size  # the padding row stays padding
+    single = [k for k, mode in enumerate(bag_modes) if mode is None]
+    # one flat lookup for the single columns: column c's rows start at offsets[c]
+    single_replacements = [replacements[k] for k in single]
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in single_replacements])[:-1]])
+    flat_replacement = torch.as_tensor(
+        np.concatenate(single_replacements) if single else np.empty(0, np.int64), device=device
+    )
+    column_offsets = torch.as_tensor(offsets[: len(single)], dtype=torch.int64, device=device)
+    bag_replacements = [
+        torch.as_tensor(replacements[k], device=device)
+        for k, mode in enumerate(bag_modes)
+        if mode is not None
+    ]
 
     net = EntityEmbeddingNet(
         table_sizes,
@@ -262,11 +286,11 @@ def _train(
             # each value is replaced by its column's unknown row with this probability,
             # so that row is trained even when no category was pooled into it
             drop = torch.rand(ep_rows.shape, device=device) < config.unknown_rate
-            ep_rows = torch.where(drop, unknown_rows, ep_rows)
-            for k, size in enumerate(bag_sizes):
-                bag = ep_bags[k]
-                drop = (torch.rand(bag.shape, device=device) < config.unknown_rate) & (bag != size)
-                ep_bags[k] = torch.where(drop, size - 2, bag)
+            substitute = flat_replacement[ep_rows + column_offsets]
+            ep_rows = torch.where(drop, substitute, ep_rows)
+            for k, bag in enumerate(ep_bags):
+                drop = torch.rand(bag.shape, device=device) < config.unknown_rate
+                ep_bags[k] = torch.where(drop, bag_replacements[k][bag], bag)
         total = torch.zeros((), device=device)
         for start, stop in bounds:
             weight = ep_weight[start:stop]
