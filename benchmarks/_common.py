@@ -269,3 +269,47 @@ class Timer:
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
         return False
+
+
+# ------------------------------------------------------------------ memory
+
+
+def rss_now() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        return int(psutil.Process().memory_info().rss)
+    except ImportError:
+        return None
+
+
+def reset_peak() -> str:
+    """Reset the kernel's peak-RSS counter (Linux); name the method used for the peak."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+        return "VmHWM after reset (/proc/self/clear_refs)"
+    except OSError:
+        return "ru_maxrss (process peak, includes data generation)"
+
+
+def peak_rss(method: str) -> int | None:
+    if method.startswith("VmHWM"):
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+    except ImportError:
+        return None

