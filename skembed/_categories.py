@@ -20,7 +20,7 @@ n+2...   with ``hash_buckets=k``: the k **hash buckets**, rows ``n+2`` to
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,6 +46,14 @@ class Vocabulary:
     infrequent: np.ndarray
     n_missing: int
     n_buckets: int = 0
+    _lookup: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def lookup(self):
+        """Hash index over the kept then the pooled categories, built on first use."""
+        if self._lookup is None:
+            self._lookup = build_lookup(np.concatenate([self.categories, self.infrequent]))
+        return self._lookup
 
     @property
     def unknown_row(self) -> int:
@@ -81,8 +89,7 @@ class Vocabulary:
             The distinct values that were never seen during fit (neither kept
             nor pooled); they were mapped to the unknown row.
         """
-        seen = np.concatenate([self.categories, self.infrequent])
-        position = lookup_codes(build_lookup(seen), uniques)
+        position = lookup_codes(self.lookup, uniques)
         unseen = uniques[position < 0]
         n_kept = len(self.categories)
         outside = (position < 0) | (position >= n_kept)

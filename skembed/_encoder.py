@@ -1062,11 +1062,29 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         raise ValueError(f"{what} names the column {key!r}, which is not in X; X has {known}.")
 
     def _vocabulary(self, i: int) -> Vocabulary:
-        """The fitted vocabulary of categorical column ``i`` (row layout and lookup)."""
-        buckets = getattr(self, "hash_buckets_", None)
-        return Vocabulary(
-            self.categories_[i], self.infrequent_categories_[i], 0, buckets[i] if buckets else 0
-        )
+        """The fitted vocabulary of categorical column ``i`` (row layout and lookup).
+
+        Cached, so that its hash index over the categories is built once, not at
+        every ``transform`` (0.2 s for a million categories); the cache is not
+        pickled or saved, and ``fit`` starts a new one.
+        """
+        cache = self.__dict__.setdefault("_vocabularies", {})
+        vocabulary = cache.get(i)
+        if vocabulary is None or vocabulary.categories is not self.categories_[i]:
+            buckets = getattr(self, "hash_buckets_", None)
+            vocabulary = Vocabulary(
+                self.categories_[i],
+                self.infrequent_categories_[i],
+                0,
+                buckets[i] if buckets else 0,
+            )
+            cache[i] = vocabulary
+        return vocabulary
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_vocabularies", None)  # a cache of hash indexes, rebuilt on demand
+        return state
 
     def _buckets(self, table) -> list[int]:
         """Number of hash buckets of each categorical column."""
