@@ -47,6 +47,7 @@ class Vocabulary:
     n_missing: int
     n_buckets: int = 0
     _lookup: object = field(default=None, repr=False, compare=False)
+    _seen_rows: object = field(default=None, repr=False, compare=False)
 
     @property
     def lookup(self):
@@ -66,6 +67,16 @@ class Vocabulary:
     @property
     def n_rows(self) -> int:
         return len(self.categories) + N_EXTRA_ROWS + self.n_buckets
+
+    @property
+    def seen_rows(self) -> np.ndarray:
+        """Row of each kept then pooled category (pooled: its bucket, or unknown); cached."""
+        if self._seen_rows is None:
+            pooled = np.full(len(self.infrequent), self.unknown_row, dtype=np.int64)
+            if self.n_buckets and len(self.infrequent):
+                pooled = self.bucket_rows(self.infrequent)
+            self._seen_rows = np.concatenate([np.arange(len(self.categories)), pooled])
+        return self._seen_rows
 
     def bucket_rows(self, values: np.ndarray) -> np.ndarray:
         """Hash-bucket row of each of ``values`` (requires ``n_buckets > 0``)."""
@@ -87,15 +98,17 @@ class Vocabulary:
             Row of the embedding table for every value.
         unseen : ndarray
             The distinct values that were never seen during fit (neither kept
-            nor pooled); they were mapped to the unknown row.
+            nor pooled); they were mapped to the unknown row, or to their hash
+            bucket.
         """
         position = lookup_codes(self.lookup, uniques)
-        unseen = uniques[position < 0]
-        n_kept = len(self.categories)
-        outside = (position < 0) | (position >= n_kept)
-        row_of_unique = np.where(outside, n_kept, position)
-        if self.n_buckets and outside.any():
-            row_of_unique[outside] = self.bucket_rows(uniques[outside])
+        unseen = position < 0
+        row_of_unique = self.seen_rows[np.where(unseen, 0, position)]
+        if self.n_buckets and unseen.any():
+            row_of_unique[unseen] = self.bucket_rows(uniques[unseen])
+        else:
+            row_of_unique[unseen] = self.unknown_row
+        unseen = uniques[unseen]
         row_of_unique = np.append(row_of_unique, self.missing_row)  # index -1 = missing
         return row_of_unique[codes], unseen
 
