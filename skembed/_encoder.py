@@ -281,8 +281,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         Statistics used to standardize the continuous columns.
 
     target_type_ : str
-        ``"binary"``, ``"multiclass"``, ``"multilabel-indicator"`` or
-        ``"continuous"``.
+        ``"binary"``, ``"multiclass"``, ``"multilabel-indicator"``,
+        ``"continuous"``, or ``"self-supervised"`` after ``fit(X)``.
 
     classes_ : ndarray or None
         Class labels for binary and multiclass targets, else None.
@@ -449,7 +449,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         tags.input_tags.allow_nan = True
-        tags.target_tags.required = True
+        tags.target_tags.required = False  # fit(X) alone trains by predicting columns
         # the output dtype is the `dtype` parameter, whatever the input dtype
         tags.transformer_tags.preserves_dtype = []
         return tags
@@ -457,7 +457,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
 
     def fit(self, X, y=None, sample_weight=None):
-        """Learn the categories and train their embeddings to predict ``y``.
+        """Learn the categories and train their embeddings to predict ``y`` (or ``X``).
 
         Parameters
         ----------
@@ -465,8 +465,16 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             The data. Categorical columns may hold strings, ints, bools,
             floats or a mix; missing values are None, NaN, pd.NA, NaT or
             polars null.
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            The target the network learns to predict.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            The target the network learns to predict. Without one
+            (``fit(X)``), the embeddings are learned *self-supervised*: each
+            row hides one of its categorical columns (one category per row;
+            list columns are inputs only) behind the column's unknown row,
+            and the network predicts the hidden category from the other
+            columns by scoring it against that column's own table -- a
+            softmax over the table up to 2,048 rows, negative sampling (20
+            negatives drawn by frequency ** 0.75) beyond. Categories that
+            co-occur with the same values of the other columns end up close.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the rows in the loss (and in the statistics of the
             continuous columns).
@@ -488,16 +496,15 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     def _fit(self, X, y, sample_weight):
         validate_params(self)
-        if y is None:
-            raise ValueError(
-                f"This {type(self).__name__} estimator requires y to be passed, but the "
-                "target y is None. Pass the target the embeddings should be trained on."
-            )
         table = as_table(X)
         validate_data(self, table.data, reset=True, skip_check_array=True)
         n = table.n_rows
         weight = self._check_sample_weight(sample_weight, n)
-        target, task, n_outputs = self._encode_target(y, n, weight)
+        if y is None:  # learn the embeddings by predicting masked columns
+            target, task, n_outputs = np.zeros((n, 1), np.float32), "self-supervised", None
+            self.target_type_, self.classes_ = "self-supervised", None
+        else:
+            target, task, n_outputs = self._encode_target(y, n, weight)
 
         is_cat = self._categorical_mask(table)
         self.categorical_columns_ = np.flatnonzero(is_cat)
@@ -565,6 +572,13 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 "Training embeddings needs at least 2 samples, got n_samples = 1. Fit on "
                 "more rows."
             )
+        if task == "self-supervised" and len(self.categorical_columns_) == len(self.bag_columns_):
+            raise ValueError(
+                "fit(X) without y learns embeddings by predicting each categorical column "
+                "from the others, so it needs a categorical column with one category per "
+                f"row; X has {len(self.categorical_columns_)} categorical columns, all "
+                "list-valued or none. Pass y, or add a categorical column."
+            )
         if len(self.categorical_columns_):
             self._train(
                 values, cells, scaled, target, weight, task, n_outputs, n_missing, pretrained,
@@ -590,6 +604,21 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             for i in sorted(cells)
         ]
         replacements = [_replacement_rows(v, i in cells) for i, v in enumerate(vocabularies)]
+        self_supervision = None
+        if task == "self-supervised":
+            from ._training import SelfSupervision
+
+            weights = []
+            for i in single:
+                counts = np.bincount(values[i], minlength=table_sizes[i]).astype(np.float64)
+                counts[vocabularies[i].missing_row] = 0.0
+                weights.append(counts**0.75)
+            self_supervision = SelfSupervision(
+                mask_rows=[vocabularies[i].unknown_row for i in single],
+                missing_rows=[vocabularies[i].missing_row for i in single],
+                sampling_weights=weights,
+            )
+            n_outputs = max(self.embedding_dims_[i] for i in single)
         bag_modes = [self.bag_mode if i in cells else None for i in range(len(table_sizes))]
         config = TrainingConfig(
             hidden_layer_sizes=tuple(int(h) for h in self.hidden_layer_sizes),
@@ -633,6 +662,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             bags=bags,
             bag_modes=bag_modes,
             replacements=replacements,
+            self_supervision=self_supervision,
         )
         embeddings = []
         for i, table in enumerate(result.embeddings):

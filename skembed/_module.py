@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-__all__ = ["EntityEmbeddingNet"]
+__all__ = ["EntityEmbeddingNet", "MaskedColumnHeads"]
 
 
 class EntityEmbeddingNet(nn.Module):
@@ -107,3 +107,31 @@ class EntityEmbeddingNet(nn.Module):
         if continuous.shape[1]:
             hidden = torch.cat([hidden, continuous], dim=1)
         return self.mlp(hidden)
+
+
+class MaskedColumnHeads(nn.Module):
+    """Projections for self-supervised training: predict a masked column from the others.
+
+    For target column ``t``, the network's output of a row whose value of ``t``
+    was masked is projected to ``embedding_dims[t]`` dimensions and scored
+    against the rows of ``t``'s own embedding table (the input table is also
+    the output table), by a softmax over the table or by negative sampling.
+
+    Parameters
+    ----------
+    width : int
+        Width of the network's output.
+    embedding_dims : sequence of int
+        Width of each target column's table.
+
+    Shape
+    -----
+    - hidden: ``(batch, width)``; ``forward(hidden, t)`` -> ``(batch, embedding_dims[t])``.
+    """
+
+    def __init__(self, width: int, embedding_dims: Sequence[int]) -> None:
+        super().__init__()
+        self.projections = nn.ModuleList(nn.Linear(width, dim) for dim in embedding_dims)
+
+    def forward(self, hidden: Tensor, target: int) -> Tensor:
+        return self.projections[target](hidden)

@@ -17,9 +17,9 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from ._module import EntityEmbeddingNet
+from ._module import EntityEmbeddingNet, MaskedColumnHeads
 
-__all__ = ["TrainingConfig", "TrainingResult", "resolve_device", "train"]
+__all__ = ["SelfSupervision", "TrainingConfig", "TrainingResult", "resolve_device", "train"]
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):
@@ -52,6 +52,35 @@ class TrainingConfig:
     device: str
     seed: int
     sparse_min_rows: int | None = None  # tables this large get sparse gradients
+
+
+@dataclass
+class SelfSupervision:
+    """How to train without a target: predict a masked categorical column from the others.
+
+    Each row masks one of its single (one category per row) columns, chosen
+    at random: its value is replaced by ``mask_rows[k]`` (the column's unknown
+    row) and the network must recover it. Lists are per single column, in the
+    order of the ``rows`` columns.
+
+    Attributes
+    ----------
+    mask_rows : list of int
+        Row fed in place of the masked value.
+    missing_rows : list of int
+        Target rows that are not predicted (missing values).
+    sampling_weights : list of ndarray
+        Weights of the rows as negatives (frequency ** 0.75, as in word2vec).
+    negatives : int
+        Negatives per row for tables larger than ``full_softmax_max_rows``;
+        smaller tables use a softmax over the whole table.
+    """
+
+    mask_rows: list[int]
+    missing_rows: list[int]
+    sampling_weights: list[np.ndarray]
+    negatives: int = 20
+    full_softmax_max_rows: int = 2048
 
 
 @dataclass
@@ -99,16 +128,20 @@ def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
 class _Adam:
     """Adam for the dense parameters, SparseAdam for sparse embedding tables.
 
+    ``net`` is the network (its ``embeddings`` may be sparse); ``extra`` holds
+    more modules to optimise (the self-supervised heads).
+
     Dense Adam reads and writes every row of every table at every step; for a
     table of a million rows that is most of the step (75 ms against 2 ms with
     sparse updates on 2 CPU cores, batch 256). Sparse tables get no weight
     decay (SparseAdam has none).
     """
 
-    def __init__(self, net: nn.Module, config: TrainingConfig):
+    def __init__(self, net: nn.Module, config: TrainingConfig, extra: tuple = ()):
         sparse = [m.weight for m in net.embeddings if getattr(m, "sparse", False)]
         sparse_ids = {id(p) for p in sparse}
         dense = [p for p in net.parameters() if id(p) not in sparse_ids]
+        dense += [p for module in extra for p in module.parameters()]
         lr = config.learning_rate_init
         self.optimizers = []
         if dense:
@@ -138,20 +171,76 @@ def _per_sample_loss(task: str, output: Tensor, target: Tensor) -> Tensor:
 
 
 def _evaluate(
-    net: nn.Module, task: str, rows: Tensor, cont: Tensor, target: Tensor, weight: Tensor,
-    *bags: Tensor,
+    loss_fn, modules: list[nn.Module], seed: int, rows: Tensor, cont: Tensor, target: Tensor,
+    weight: Tensor, *bags: Tensor,
 ) -> Tensor:  # fmt: skip
-    """Weighted mean loss over a held-out set, as a 0-d tensor on the device."""
-    net.eval()
+    """Weighted mean loss over a held-out set, as a 0-d tensor on the device.
+
+    Random choices of the loss (masked columns, negatives) come from a
+    generator seeded with ``seed``: the same at every epoch.
+    """
+    for module in modules:
+        module.eval()
+    generator = torch.Generator(device=rows.device).manual_seed(seed)
     total = torch.zeros((), device=rows.device)
     with torch.no_grad():
         for start in range(0, rows.shape[0], _EVAL_CHUNK):
             chunk = slice(start, start + _EVAL_CHUNK)
-            output = net(rows[chunk], cont[chunk], [bag[chunk] for bag in bags])
-            loss = _per_sample_loss(task, output, target[chunk])
+            chunk_bags = [bag[chunk] for bag in bags]
+            loss = loss_fn(rows[chunk], cont[chunk], target[chunk], chunk_bags, generator)
             total += (loss * weight[chunk]).sum()
-    net.train()
+    for module in modules:
+        module.train()
     return total / weight.sum().clamp_min(torch.finfo(torch.float32).tiny)
+
+
+def _masked_column_loss(net, heads, spec: SelfSupervision, single_modules, device):
+    """The per-row loss of the self-supervised objective, as a function of a batch."""
+    n_targets = len(spec.mask_rows)
+    columns = torch.arange(n_targets, device=device)
+    mask_rows = torch.as_tensor(spec.mask_rows, device=device)
+    missing_rows = torch.as_tensor(spec.missing_rows, device=device)
+    sampling = [
+        torch.as_tensor(w / w.sum() if w.sum() > 0 else np.ones_like(w), dtype=torch.float32,
+                        device=device)
+        for w in spec.sampling_weights
+    ]  # fmt: skip
+    full = [m.weight.shape[0] <= spec.full_softmax_max_rows for m in single_modules]
+
+    def loss_fn(rows, cont, target, bags, generator=None):
+        batch = rows.shape[0]
+        choice = torch.randint(0, n_targets, (batch,), device=device, generator=generator)
+        every = torch.arange(batch, device=device)
+        truth = rows[every, columns[choice]]
+        masked = rows.clone()
+        masked[every, columns[choice]] = mask_rows[choice]
+        hidden = net(masked, cont, bags)
+        loss = torch.zeros(batch, device=device, dtype=hidden.dtype)
+        for t, module in enumerate(single_modules):
+            chosen = torch.nonzero(choice == t).squeeze(1)
+            if chosen.numel() == 0:
+                continue
+            projected = heads(hidden[chosen], t)
+            true_rows = truth[chosen]
+            if full[t]:
+                logits = projected @ module.weight.T
+                row_loss = F.cross_entropy(logits, true_rows, reduction="none")
+            else:
+                sparse = bool(getattr(module, "sparse", False))
+                positive = F.embedding(true_rows, module.weight, sparse=sparse)
+                drawn = torch.multinomial(
+                    sampling[t], chosen.numel() * spec.negatives, replacement=True,
+                    generator=generator,
+                ).view(-1, spec.negatives)  # fmt: skip
+                negative = F.embedding(drawn, module.weight, sparse=sparse)
+                row_loss = -F.logsigmoid((projected * positive).sum(1)) - F.logsigmoid(
+                    -(negative @ projected.unsqueeze(2)).squeeze(2)
+                ).sum(1)
+            row_loss = torch.where(true_rows == missing_rows[t], 0.0, row_loss)
+            loss = loss.index_put((chosen,), row_loss)
+        return loss
+
+    return loss_fn
 
 
 def train(
@@ -170,6 +259,7 @@ def train(
     bags: list[np.ndarray] | None = None,
     bag_modes: list[str | None] | None = None,
     replacements: list[np.ndarray] | None = None,
+    self_supervision: SelfSupervision | None = None,
 ) -> TrainingResult:
     """Train the surrogate network and return its embedding tables.
 
@@ -203,6 +293,10 @@ def train(
         Per column, the row that ``unknown_rate`` substitutes for each table
         row (with a padding row for bags); by default every row's
         replacement is the unknown row ``table_sizes[i] - 2``.
+    self_supervision : SelfSupervision, optional
+        With ``task="self-supervised"``: how to mask and predict columns
+        (``target`` is then ignored and ``n_outputs`` is the network's output
+        width).
 
     Random state comes from ``config.seed`` only: torch's global generators
     are forked and restored, so a fit does not change them.
@@ -227,12 +321,14 @@ def train(
             bags=list(bags or []),
             bag_modes=list(bag_modes or [None] * len(table_sizes)),
             replacements=replacements,
+            self_supervision=self_supervision,
         )
 
 
 def _train(
     rows, continuous, target, sample_weight, *, task, n_outputs, table_sizes, embedding_dims,
     config, device, initial_tables, frozen_rows, bags, bag_modes, replacements,
+    self_supervision,
 ) -> TrainingResult:  # fmt: skip
     n = rows.shape[0]
     split_rng = np.random.RandomState(config.seed % (2**32))
@@ -299,7 +395,18 @@ def _train(
             if fixed is not None and len(fixed):
                 index = torch.as_tensor(fixed, dtype=torch.int64, device=device)
                 frozen.append((embedding.weight, index, embedding.weight[index].clone()))
-    optimizer = _Adam(net, config)
+    modules: list[nn.Module] = [net]
+    if task == "self-supervised":
+        singles = [net.embeddings[k] for k in single]
+        heads = MaskedColumnHeads(n_outputs, [m.weight.shape[1] for m in singles]).to(device)
+        modules.append(heads)
+        loss_fn = _masked_column_loss(net, heads, self_supervision, singles, device)
+    else:
+
+        def loss_fn(rows, cont, target, bags, generator=None):
+            return _per_sample_loss(task, net(rows, cont, bags), target)
+
+    optimizer = _Adam(net, config, tuple(modules[1:]))
     bounds = _batch_bounds(n_train, config.batch_size)
     result = TrainingResult(embeddings=[], validation_scores=[] if val else None)
     best_score, best_state, no_improvement = -np.inf, None, 0
@@ -324,8 +431,10 @@ def _train(
         for start, stop in bounds:
             weight = ep_weight[start:stop]
             batch_bags = [bag[start:stop] for bag in ep_bags]
-            output = net(ep_rows[start:stop], ep_cont[start:stop], batch_bags)
-            weighted = (_per_sample_loss(task, output, ep_target[start:stop]) * weight).sum()
+            per_row = loss_fn(
+                ep_rows[start:stop], ep_cont[start:stop], ep_target[start:stop], batch_bags
+            )
+            weighted = (per_row * weight).sum()
             loss = weighted / ((stop - start) * weight_scale)
             optimizer.zero_grad()
             loss.backward()
@@ -339,7 +448,7 @@ def _train(
         result.loss_curve.append(train_loss)
         result.n_iter = epoch
         if val:
-            score = -float(_evaluate(net, task, *val))
+            score = -float(_evaluate(loss_fn, modules, config.seed, *val))
             result.validation_scores.append(score)
         else:
             score = -train_loss
@@ -353,7 +462,7 @@ def _train(
             best_score, no_improvement = score, 0
             result.best_iter = epoch
             if val:
-                best_state = copy.deepcopy(net.state_dict())
+                best_state = copy.deepcopy(net.state_dict())  # the heads are not kept
         else:
             no_improvement += 1
         postfix = {"loss": f"{train_loss:.4f}"}

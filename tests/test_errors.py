@@ -78,11 +78,11 @@ def test_nan_in_y():
         EntityEmbeddingEncoder().fit(X, y)
 
 
-def test_y_none():
-    """fit without y says y is required."""
+def test_y_none_without_categorical_column_to_predict():
+    """fit without y and without a categorical column fits nothing to embed, cleanly."""
     X, _ = make_frame(50)
-    with pytest.raises(ValueError, match="requires y to be passed"):
-        EntityEmbeddingEncoder().fit(X)
+    enc = EntityEmbeddingEncoder().fit(X[["age", "income"]])
+    assert enc.n_iter_ == 0 and enc.transform(X[["age", "income"]]).shape == (50, 2)
 
 
 @pytest.mark.parametrize("when", ["fit", "transform"])
