@@ -572,12 +572,13 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 "Training embeddings needs at least 2 samples, got n_samples = 1. Fit on "
                 "more rows."
             )
-        if task == "self-supervised" and len(self.categorical_columns_) == len(self.bag_columns_):
+        only_bags = len(self.categorical_columns_) == len(self.bag_columns_) > 0
+        if task == "self-supervised" and only_bags:
             raise ValueError(
                 "fit(X) without y learns embeddings by predicting each categorical column "
                 "from the others, so it needs a categorical column with one category per "
-                f"row; X has {len(self.categorical_columns_)} categorical columns, all "
-                "list-valued or none. Pass y, or add a categorical column."
+                f"row; the {len(self.categorical_columns_)} categorical columns of X are all "
+                "list-valued. Pass y, or add a categorical column."
             )
         if len(self.categorical_columns_):
             self._train(
