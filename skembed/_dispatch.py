@@ -158,13 +158,16 @@ class Table:
 
             column = self.data.to_series(j)
             if separator is not None:
-                if column.dtype != pl.String:
+                if column.dtype not in (pl.String, pl.Null):
                     raise TypeError(self._split_error(j, str(column.dtype)))
-                column = column.str.split(separator)
-            frame = pl.DataFrame({"cell": np.arange(self.n_rows), "token": column})
-            exploded = frame.explode("token")
-            cell = exploded["cell"].to_numpy()
-            tokens = exploded["token"].to_numpy()
+                column = column.cast(pl.String).str.split(separator)
+            if isinstance(column.dtype, (pl.List, pl.Array)):
+                frame = pl.DataFrame({"cell": np.arange(self.n_rows), "token": column})
+                exploded = frame.explode("token")
+                cell = exploded["cell"].to_numpy()
+                tokens = exploded["token"].to_numpy()
+            else:  # scalar cells (say, all missing): bags of one
+                cell, tokens = np.arange(self.n_rows), column.to_numpy()
             if tokens.dtype.kind == "U":
                 tokens = tokens.astype(object)
         else:
@@ -181,8 +184,9 @@ class Table:
             exploded = column.explode()
             cell = exploded.index.to_numpy(dtype=np.int64)
             tokens = exploded.to_numpy(dtype=object)
-        if separator is not None:
-            tokens[tokens == ""] = None  # "a||b" and "" hold no empty token
+        if separator is not None:  # "a||b" and "" hold no empty token
+            empty = (pd.Series(tokens, dtype=object) == "").to_numpy()
+            tokens = np.where(empty, None, np.asarray(tokens, dtype=object))
         try:
             codes, uniques = pd.factorize(tokens, use_na_sentinel=True)
         except TypeError as exc:

@@ -574,11 +574,12 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             )
         only_bags = len(self.categorical_columns_) == len(self.bag_columns_) > 0
         if task == "self-supervised" and only_bags:
+            names = [table.column_label(j) for j in self.bag_columns_]
             raise ValueError(
                 "fit(X) without y learns embeddings by predicting each categorical column "
                 "from the others, so it needs a categorical column with one category per "
-                f"row; the {len(self.categorical_columns_)} categorical columns of X are all "
-                "list-valued. Pass y, or add a categorical column."
+                f"row; the categorical columns of X ({', '.join(names)}) are all list-valued. "
+                "Pass y, or add a categorical column."
             )
         if len(self.categorical_columns_):
             self._train(

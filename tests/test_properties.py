@@ -48,7 +48,10 @@ TEXT = st.one_of(
 INTS = st.one_of(st.integers(-5, 5), st.integers(-(2**63), 2**63 - 1), st.integers())
 FLOATS = st.floats(allow_nan=True, allow_infinity=True)
 HUGE = st.sampled_from([1e308, -1e308, 1.7e308, 5e-324, -0.0, 3.4e38, 1e39])
-KINDS = ["text", "string", "mixed", "ints", "bools", "category", "float", "all_missing", "one"]
+KINDS = [
+    "text", "string", "mixed", "ints", "bools", "category", "float", "all_missing", "one",
+    "lists", "joined",
+]  # fmt: skip
 
 # messages of table-level errors, which concern no single column
 TABLE_LEVEL = (
@@ -93,6 +96,19 @@ def column_values(draw, kind: str, n: int):
     if kind == "all_missing":
         cells = draw(st.lists(MISSING, min_size=n, max_size=n))
         return np.array(cells + ["x"], dtype=object)[:n]
+    if kind == "lists":  # list cells: a bag column (empty lists and None included)
+        cells = draw(
+            st.lists(st.one_of(st.none(), st.lists(st.one_of(TEXT, st.integers(-2, 2), st.none()),
+                                                   max_size=3)), min_size=n, max_size=n)
+        )  # fmt: skip
+        column = np.empty(n, dtype=object)
+        column[:] = cells
+        return column
+    if kind == "joined":  # "a|b" strings, a bag when separator names the column
+        cells = draw(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(["a", "b", "c", ""]),
+                                                            max_size=3).map("|".join)),
+                              min_size=n, max_size=n))  # fmt: skip
+        return np.array(cells + [None], dtype=object)[:n]
     return np.full(n, "only", dtype=object)  # "one": a single category
 
 
@@ -108,7 +124,7 @@ def tables(draw):
     X.columns = names
     y_kind = draw(
         st.sampled_from(["binary", "binary", "labels", "continuous", "continuous", "constant",
-                         "hostile"])
+                         "hostile", "none"])
     )  # fmt: skip
     if y_kind == "binary":
         y = np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
@@ -116,6 +132,8 @@ def tables(draw):
         y = np.array(draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n)))
     elif y_kind == "constant":
         y = np.full(n, 3.0)
+    elif y_kind == "none":  # fit(X): self-supervised
+        y = None
     else:
         finite = st.floats(allow_nan=False, allow_infinity=False)
         y = np.array(draw(st.lists(st.one_of(finite, HUGE), min_size=n, max_size=n)))
@@ -133,8 +151,16 @@ def settings_for(draw, X):
         spec = columns
     elif spec == "subset":
         spec = draw(st.lists(st.sampled_from(columns), unique=True))
+    joined = [c for j, c in enumerate(X.columns) if X.iloc[:, j].dtype == object]
+    joined = list(dict.fromkeys(joined))
+    separator = None
+    if joined:
+        separator = {c: "|" for c in draw(st.lists(st.sampled_from(joined), unique=True))}
     return dict(
         categorical_features=spec,
+        separator=separator,
+        hash_buckets=draw(st.sampled_from([None, None, 3])),
+        bag_mode=draw(st.sampled_from(["mean", "sum"])),
         min_frequency=draw(st.sampled_from([None, 2, 0.2])),
         handle_unknown=draw(st.sampled_from(["embed", "embed", "error"])),
         continuous=draw(st.sampled_from(["scale", "passthrough", "drop"])),
@@ -250,7 +276,10 @@ def polars_copy(X: pd.DataFrame):
     except ImportError:
         return None
     for name in X.columns:  # mixed cells have no polars type; str-or-missing cells do
-        if X[name].dtype == object and not all(isinstance(v, str) or pd.isna(v) for v in X[name]):
+        cells = X[name]
+        if cells.dtype == object and not all(
+            isinstance(v, str) or (np.ndim(v) == 0 and pd.isna(v)) for v in cells
+        ):
             return None
     try:
         return pl.from_pandas(X)
