@@ -122,6 +122,7 @@ def learn_vocabulary(
     always_keep: np.ndarray | None = None,
     n_rows: int | None = None,
     n_buckets: int = 0,
+    count_codes: np.ndarray | None = None,
 ) -> tuple[Vocabulary, np.ndarray]:
     """Choose the categories that get their own row.
 
@@ -140,10 +141,13 @@ def learn_vocabulary(
 
     ``n_rows`` (default: ``len(codes)``) is what a float ``min_frequency``
     is a fraction of: the rows of ``X``, also for list columns whose
-    ``codes`` hold one entry per token.
+    ``codes`` hold one entry per token. ``count_codes`` (default ``codes``)
+    are the codes that frequencies count: for a list column, one per row
+    holding the category, however often the row repeats it.
     """
     n_rows = len(codes) if n_rows is None else n_rows
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    counted = codes if count_codes is None else count_codes
+    counts = np.bincount(counted[counted >= 0], minlength=len(uniques))
     in_sorted_order = sort_order(uniques)
     # most frequent first; among equal counts, sorted category order
     by_frequency = in_sorted_order[np.argsort(-counts[in_sorted_order], kind="stable")]

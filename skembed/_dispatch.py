@@ -129,8 +129,8 @@ class Table:
                 return pa.types.is_list(pyarrow_type) or pa.types.is_large_list(pyarrow_type)
             if column.dtype != object:
                 return False
-            first = column.first_valid_index()
-            return first is not None and isinstance(column.loc[first], _LIST_TYPES)
+            present = column.notna().to_numpy()
+            return bool(present.any()) and isinstance(column.iloc[present.argmax()], _LIST_TYPES)
         column = self.data[:, j]
         if column.dtype != object:
             return False
@@ -333,6 +333,15 @@ def as_table(X) -> Table:
     return table
 
 
+def take_rows(X, index: np.ndarray):
+    """Rows ``index`` of a pandas or polars DataFrame, or of an array."""
+    if is_pandas_frame(X):
+        return X.iloc[index]
+    if is_polars_frame(X):
+        return X[index]
+    return np.asarray(X)[index] if not hasattr(X, "shape") else X[index]
+
+
 def as_1d(values) -> np.ndarray:
     """``y`` or ``sample_weight`` from a list, pandas or polars Series, or array."""
     if _module_root(values) == "polars" or isinstance(values, (pd.Series, pd.DataFrame)):
@@ -360,12 +369,24 @@ def lookup_codes(lookup: pd.Index, uniques: np.ndarray) -> np.ndarray:
 def stable_hash(values: np.ndarray) -> np.ndarray:
     """A uint64 hash of each value that is the same on every machine and run.
 
-    Values are hashed through their text (``str(value)``, so ``1`` and
-    ``np.int64(1)`` agree) with pandas' SipHash-2-4 under a fixed key --
-    unlike Python's ``hash``, which is salted per process for strings.
+    Values are hashed through a canonical text (``1``, ``1.0`` and
+    ``np.int64(1)`` agree; other floats by ``repr(float(v))``, so a float32
+    hashes the same before and after saving) with pandas' SipHash-2-4 under a
+    fixed key -- unlike Python's ``hash``, which is salted per process.
     """
-    text = np.asarray(values).astype(str).astype(object)
+    text = np.array([_canonical_text(v) for v in np.asarray(values).tolist()], dtype=object)
     return pd.util.hash_array(text, categorize=False)
+
+
+def _canonical_text(value) -> str:
+    """One text per value, whatever its container: 99, 99.0 and np.float32(99) agree."""
+    if isinstance(value, np.generic):  # NumPy scalars inside object arrays
+        value = value.item()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
 
 
 def sort_order(values: np.ndarray) -> np.ndarray:
@@ -415,7 +436,9 @@ def vector_table(spec, column: str) -> tuple[np.ndarray, np.ndarray]:
     if is_pandas_object(spec):
         values, matrix = spec.index.to_numpy(), spec.to_numpy()
     elif isinstance(spec, tuple) and len(spec) == 2:
-        values, matrix = np.asarray(spec[0]), np.asarray(spec[1])
+        labels = spec[0]
+        values = np.asarray(labels, dtype=object if isinstance(labels, list) else None)
+        matrix = np.asarray(spec[1])
     else:
         raise TypeError(
             f"pretrained_embeddings[{column}] must be a pandas DataFrame indexed by category "
@@ -493,9 +516,11 @@ def read_columns(path) -> dict:
         _require_pyarrow()
         frame = pd.read_parquet(path)
     else:
-        frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={
-            "column": str, "row": str, "category": str, "category_type": str
-        })  # fmt: skip
+        text = {"column": str, "row": str, "category": str, "category_type": str}
+        frame = pd.read_csv(path, keep_default_na=False, na_filter=False, dtype=text)
+        for name in frame.columns:  # vectors: empty cells (padding) are NaN
+            if name not in text:
+                frame[name] = pd.to_numeric(frame[name].replace("", np.nan))
     return {name: frame[name].to_numpy() for name in frame.columns}
 
 
@@ -523,7 +548,9 @@ def read_word_vectors(path, *, max_words=None, encoding="utf-8"):
         engine="c",
         dtype={0: object},
     )
-    frame = frame.dropna(axis=1, how="all")  # a trailing space makes an empty column
+    last = frame.columns[-1]
+    if frame.shape[1] > 2 and (frame[last].astype(str) == "").all():
+        frame = frame.drop(columns=last)  # a trailing space makes an empty column
     words = frame.iloc[:, 0].to_numpy(dtype=object)
     try:
         matrix = frame.iloc[:, 1:].to_numpy(dtype=np.float32)

@@ -24,6 +24,7 @@ from ._dispatch import (
     is_missing,
     labelled_frame,
     lookup_codes,
+    take_rows,
     vector_table,
 )
 from ._validation import Interval, Options, validate_params
@@ -131,6 +132,20 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         50,000 rows, where sparse steps measured faster (2 ms against 75 ms a
         step for a million rows on 2 CPU cores). ``alpha`` (weight decay)
         does not apply to sparse tables.
+
+    cv : int, cross-validation splitter or iterable of splits, default=None
+        Cross-fitting in ``fit_transform``, against the leakage of the
+        training rows' own targets into their embeddings. ``None`` (the
+        default): ``fit_transform(X, y)`` equals ``fit(X, y).transform(X)``.
+        With ``cv`` (k folds, a splitter such as ``KFold``, or a list of
+        ``(train, test)`` index pairs; stratified for classification when an
+        int), ``fit_transform`` also fits one encoder
+        per fold on the other folds, aligns each fold's tables to the full
+        model's coordinates (an orthogonal Procrustes rotation plus
+        translation fitted on the categories both know, weighted by their
+        frequency), and encodes every training row with the fold model that
+        did not see it. The fitted encoder is the full model, so ``transform``
+        is unchanged. Costs ``k + 1`` fits. Ignored by ``fit(X)`` without y.
 
     min_frequency : int or float, default=5
         A category seen fewer times than this in ``fit`` (an int count, or a
@@ -351,6 +366,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         "bag_mode": [Options({"mean", "sum"})],
         "hash_buckets": [Interval(numbers.Integral, 1, None), dict, None],
         "sparse_embeddings": [Options({"auto"}), "boolean"],
+        "cv": [None, Interval(numbers.Integral, 2, None), "cv object"],
         "max_embedding_dim": [Interval(numbers.Integral, 1, None)],
         "min_frequency": [
             Interval(numbers.Integral, 1, None),
@@ -391,6 +407,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         bag_mode="mean",
         hash_buckets=None,
         sparse_embeddings="auto",
+        cv=None,
         min_frequency=5,
         max_categories=None,
         handle_unknown="embed",
@@ -422,6 +439,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.bag_mode = bag_mode
         self.hash_buckets = hash_buckets
         self.sparse_embeddings = sparse_embeddings
+        self.cv = cv
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.handle_unknown = handle_unknown
@@ -548,6 +566,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 always_keep=pretrained[i][0] if i in pretrained else None,
                 n_rows=n,
                 n_buckets=self.hash_buckets_[i],
+                count_codes=_per_row(cells[i], codes, len(uniques)) if i in cells else None,
             )
             self.categories_.append(vocabulary.categories)
             self.infrequent_categories_.append(vocabulary.infrequent)
@@ -556,10 +575,13 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 n_missing.append(n - len(np.unique(cells[i])))
             else:
                 n_missing.append(vocabulary.n_missing)
-        self.category_counts_ = [
-            np.bincount(values[i], minlength=len(cats))[: len(cats)].astype(np.int64)
-            for i, cats in enumerate(self.categories_)
-        ]
+        self.category_counts_ = []
+        for i, cats in enumerate(self.categories_):
+            rows_of = values[i]
+            if i in cells:  # rows holding the category, not tokens
+                rows_of = _per_row(cells[i], rows_of, int(rows_of.max(initial=0)) + 1)
+            counts = np.bincount(rows_of, minlength=len(cats))[: len(cats)]
+            self.category_counts_.append(counts.astype(np.int64))
         self.embedding_dims_ = [
             self._embedding_dim_for(table, j, len(cats), pretrained.get(i))
             for i, (j, cats) in enumerate(zip(self.categorical_columns_, self.categories_))
@@ -690,6 +712,62 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.best_iter_ = result.best_iter
 
     # ------------------------------------------------------------ transform
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """Fit, then encode ``X`` -- out of fold when ``cv`` is set.
+
+        Parameters
+        ----------
+        X : {pandas DataFrame, polars DataFrame, array-like} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+        **fit_params : dict
+            ``sample_weight``, passed to ``fit``.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            ``fit(X, y).transform(X)`` when ``cv`` is None or ``y`` is None;
+            otherwise each row encoded by the fold model that did not see it,
+            in the full model's coordinates (see ``cv``).
+        """
+        self.fit(X, y, **fit_params)
+        out = self.transform(X)
+        if self.cv is None or y is None or not len(self.categorical_columns_):
+            return out
+        out = np.array(out, dtype=self.dtype)  # a writable array, also under set_output
+        snapshot = dict(self.__dict__)
+        try:
+            self._cross_fit(X, y, fit_params.get("sample_weight"), out)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(snapshot)
+            raise
+        return out
+
+    def _cross_fit(self, X, y, sample_weight, out):
+        """Overwrite the embedding blocks of ``out`` with aligned out-of-fold vectors."""
+        from sklearn.base import clone
+        from sklearn.model_selection import check_cv
+
+        y = as_1d(y)
+        n = len(y)
+        classifier = self.target_type_ in ("binary", "multiclass")
+        splitter = check_cv(self.cv, y, classifier=classifier)
+        names = self._input_names(None)
+        keys = [
+            names[j] if hasattr(self, "feature_names_in_") else int(j)
+            for j in self.categorical_columns_
+        ]
+        fold_params = dict(cv=None, embedding_dim=dict(zip(keys, self.embedding_dims_)))
+        starts = np.concatenate([[0], np.cumsum(self.embedding_dims_)])
+        for train_idx, test_idx in splitter.split(np.zeros((n, 1)), y):
+            fold = clone(self).set_params(**fold_params)
+            weight = None if sample_weight is None else as_1d(sample_weight)[train_idx]
+            fold.fit(take_rows(X, train_idx), y[train_idx], sample_weight=weight)
+            for i in range(len(self.categories_)):
+                fold.embeddings_[i] = _aligned(fold, self, i)
+            held_out = fold.transform(take_rows(X, test_idx))
+            out[test_idx, : starts[-1]] = np.asarray(held_out)[:, : starts[-1]]
 
     def transform(self, X):
         """Replace every categorical value by its embedding vector.
@@ -1114,7 +1192,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         return vocabulary
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: the live encoder keeps its cache
         state.pop("_vocabularies", None)  # a cache of hash indexes, rebuilt on demand
         return state
 
@@ -1363,6 +1441,12 @@ def _project(table: np.ndarray, method: str, n_components: int, random_state) ->
     return points
 
 
+def _per_row(cell: np.ndarray, codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """``codes`` with repeats inside a row dropped (one per row and code)."""
+    pairs = np.unique(cell.astype(np.int64) * max(n_codes, 1) + codes)
+    return pairs % max(n_codes, 1)
+
+
 def _padded_bags(cell, rows, n, table_size, missing_row):
     """Table rows of each row of X's tokens as an (n, longest) matrix.
 
@@ -1408,6 +1492,8 @@ def _match_labels(table, j, uniques, values, matrix):
         labels_are_text = all(isinstance(v, str) for v in values)
         if labels_are_text and not all(isinstance(v, str) for v in uniques):
             as_text = np.array([str(v) for v in uniques], dtype=object)
+            first = ~build_lookup(as_text).duplicated()  # 1 and "1": match the first
+            uniques, as_text = uniques[first], as_text[first]
             position = lookup_codes(build_lookup(as_text), values)
             hit = position >= 0
             if hit.any():  # labels read from a text file: give them the column's types
@@ -1474,6 +1560,29 @@ def _weighted_mean_std(values: np.ndarray, weight: np.ndarray):
     mean, scale = mean * magnitude, np.sqrt(var) * magnitude
     scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
     return mean, scale
+
+
+def _aligned(fold, full, i: int) -> np.ndarray:
+    """Fold ``i``-th table moved into the full model's coordinates.
+
+    Orthogonal Procrustes on the categories both models know: the rotation
+    ``R`` and translation minimising ``sum_k w_k |(a_k - mu_a) R + mu_b - b_k|^2``
+    with ``w_k`` the fold's count of category ``k``.
+    """
+    from scipy.linalg import orthogonal_procrustes
+
+    source, target = fold.embeddings_[i].astype(np.float64), full.embeddings_[i]
+    position = lookup_codes(build_lookup(full.categories_[i]), fold.categories_[i])
+    shared = np.flatnonzero(position >= 0)
+    if len(shared) == 0:  # nothing to align on: keep the fold's own coordinates
+        return fold.embeddings_[i]
+    weight = fold.category_counts_[i][shared].astype(np.float64) + 1.0
+    a, b = source[shared], target[position[shared]].astype(np.float64)
+    mu_a = weight @ a / weight.sum()
+    mu_b = weight @ b / weight.sum()
+    root = np.sqrt(weight)[:, None]
+    rotation, _ = orthogonal_procrustes(root * (a - mu_a), root * (b - mu_b))
+    return ((source - mu_a) @ rotation + mu_b).astype(np.float32)
 
 
 def _seed_from(random_state) -> int:

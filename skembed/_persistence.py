@@ -47,6 +47,7 @@ FORMAT_VERSION = 1
 MANIFEST = "skembed.json"
 MANIFEST_CHECKSUM = "skembed.json.sha256"
 _MAX_MANIFEST_BYTES = 256 * 2**20
+_MAX_RATIO = 200  # largest uncompressed / compressed size of an entry accepted
 
 # element types of object arrays
 _STR, _INT, _FLOAT, _BOOL, _BYTES, _BIGINT, _NONE = range(7)
@@ -195,6 +196,9 @@ class _Reader:
     def array(self, name) -> np.ndarray:
         if not isinstance(name, str) or name not in self.checksums:
             raise _corrupt(self.source, f"the manifest refers to an unlisted entry {name!r}")
+        info = self.archive.NameToInfo.get(name)
+        if info is not None and info.file_size > _MAX_RATIO * info.compress_size + 2**20:
+            raise _corrupt(self.source, f"entry {name!r} inflates suspiciously (zip bomb?)")
         try:
             data = self.archive.read(name)
         except _READ_ERRORS as exc:
@@ -202,8 +206,19 @@ class _Reader:
         if hashlib.sha256(data).hexdigest() != self.checksums[name]:
             raise _corrupt(self.source, f"entry {name!r} does not match its checksum")
         try:
-            return np.load(io.BytesIO(data), allow_pickle=False)
-        except ValueError as exc:
+            buffer = io.BytesIO(data)
+            version = np.lib.format.read_magic(buffer)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(buffer)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(buffer)
+            if dtype.hasobject:
+                raise ValueError("it holds Python objects, which need pickle")
+            if math.prod(shape) * dtype.itemsize > len(data):  # before allocating
+                raise ValueError(f"its header declares {shape} {dtype}, more than the data")
+            buffer.seek(0)
+            return np.load(buffer, allow_pickle=False)
+        except Exception as exc:  # noqa: BLE001 - any malformed entry is a corrupt file
             raise _corrupt(self.source, f"entry {name!r} is not a plain array ({exc})") from None
 
     def decode(self, value):
@@ -333,6 +348,9 @@ def save(estimator, path) -> Path | None:
     try:
         with os.fdopen(handle, "wb") as file:
             _write_zip(file, entries)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp made it private (0600)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -431,8 +449,10 @@ def load(path):
             params = {name: reader.decode(value) for name, value in params.items()}
             fitted = {name: reader.decode(value) for name, value in fitted.items()}
             output_config = reader.decode(manifest.get("output_config"))
-        except (KeyError, TypeError, IndexError, AttributeError) as exc:
-            raise _corrupt(source, f"its manifest is malformed ({exc!r})") from None
+        except ValueError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recursion, overflow, wrong types...
+            raise _corrupt(source, f"its manifest is malformed ({type(exc).__name__})") from None
     unknown = sorted(set(params) - set(cls().get_params(deep=False)))
     if unknown:
         raise ValueError(
@@ -483,7 +503,7 @@ def _read_manifest(archive: zipfile.ZipFile, source: str) -> dict:
         raise _corrupt(source, "its manifest does not match its checksum")
     try:
         manifest = json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise _corrupt(source, f"its manifest is not valid JSON ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise _corrupt(source, f"its manifest does not declare the {FORMAT_NAME} format")
@@ -494,7 +514,9 @@ def _check_fitted_state(encoder, source: str) -> None:
     """Shapes of the loaded tables agree with each other (a consistent file)."""
     try:
         tables = encoder.embeddings_
-        consistent = (
+        needed = ("categories_", "infrequent_categories_", "continuous_mean_",
+                  "continuous_scale_", "categorical_columns_", "continuous_columns_")  # fmt: skip
+        consistent = all(hasattr(encoder, name) for name in needed) and (
             len(tables) == len(encoder.categories_) == len(encoder.embedding_dims_)
             and len(encoder.categorical_columns_) == len(tables)
             and all(
@@ -512,7 +534,7 @@ def _check_fitted_state(encoder, source: str) -> None:
             and len(encoder.categorical_columns_) + len(encoder.continuous_columns_)
             == encoder.n_features_in_
         )
-    except (AttributeError, TypeError):
+    except Exception:  # noqa: BLE001 - wrong types anywhere mean an inconsistent file
         consistent = False
     if not consistent:
         raise _corrupt(source, "its embedding tables do not match its categories")

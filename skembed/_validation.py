@@ -96,6 +96,9 @@ def _satisfies(value, constraint) -> bool:
             return np.dtype(value) in (np.dtype(np.float32), np.dtype(np.float64))
         except TypeError:
             return False
+    if constraint == "cv object":  # a splitter, or an iterable of (train, test) pairs
+        splitter = hasattr(value, "split") and hasattr(value, "get_n_splits")
+        return splitter or (hasattr(value, "__iter__") and not isinstance(value, (str, dict)))
     if constraint == "int sequence":
         return _is_array_like(value) and all(
             isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in value
@@ -107,6 +110,7 @@ _DESCRIPTIONS = {
     "boolean": "a bool",
     "callable": "a callable",
     "array-like": "an array-like (list of names, indices or a boolean mask)",
+    "cv object": "a cross-validation splitter or an iterable of (train, test) index pairs",
     "random_state": "an int, a numpy.random.RandomState instance or None",
     "float dtype": "numpy.float32 or numpy.float64",
     "int sequence": "a sequence of positive ints",

@@ -1,0 +1,74 @@
+"""cv: out-of-fold embeddings for the training rows, aligned to the full model."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_frame
+from sklearn.model_selection import KFold
+
+from skembed import EntityEmbeddingEncoder
+
+FAST = dict(max_iter=5, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    """A small mixed frame with a binary target."""
+    return make_frame(800)
+
+
+def test_cross_fit_keeps_the_full_model_and_continuous_columns(data):
+    """With cv, the fitted encoder is the plain fit; only the embedding blocks differ."""
+    X, y = data
+    crossed = EntityEmbeddingEncoder(cv=3, **FAST)
+    Z = crossed.fit_transform(X, y)
+    plain = EntityEmbeddingEncoder(**FAST).fit(X, y)
+    np.testing.assert_array_equal(crossed.transform(X), plain.transform(X))
+    width = sum(crossed.embedding_dims_)
+    np.testing.assert_array_equal(Z[:, width:], plain.transform(X)[:, width:])
+    assert not np.array_equal(Z[:, :width], plain.transform(X)[:, :width])
+    assert np.isfinite(Z).all()
+
+
+def test_fold_tables_are_aligned_to_the_full_model(data):
+    """Out-of-fold vectors of frequent categories land near the full model's (Procrustes)."""
+    X, y = data
+    encoder = EntityEmbeddingEncoder(cv=KFold(4, shuffle=True, random_state=0), **FAST)
+    Z = encoder.fit_transform(X, y)
+    full = encoder.transform(X)
+    dim = encoder.embedding_dims_[0]  # city
+    frequent = X["city"].isin(["paris", "rome", "oslo"]).to_numpy()
+    gap = np.linalg.norm(Z[frequent, :dim] - full[frequent, :dim], axis=1)
+    scale = np.linalg.norm(full[frequent, :dim] - full[frequent, :dim].mean(0), axis=1)
+    assert gap.mean() < 0.5 * scale.mean(), (gap.mean(), scale.mean())
+
+
+def test_cross_fit_inputs_weights_and_output_containers(data):
+    """cv works with arrays, polars, sample_weight and set_output; y=None ignores it."""
+    X, y = data
+    weight = np.linspace(0.5, 2.0, len(y))
+    ref = EntityEmbeddingEncoder(cv=3, **FAST).fit_transform(X, y, sample_weight=weight)
+    as_array = X.to_numpy(dtype=object)
+    Z = EntityEmbeddingEncoder(categorical_features=[0, 2], cv=3, **FAST).fit_transform(
+        as_array, y, sample_weight=weight
+    )
+    np.testing.assert_allclose(Z, ref, rtol=1e-6)
+    pl = pytest.importorskip("polars")
+    np.testing.assert_allclose(
+        EntityEmbeddingEncoder(cv=3, **FAST).fit_transform(pl.from_pandas(X), y,
+                                                           sample_weight=weight),
+        ref, rtol=1e-6,
+    )  # fmt: skip
+    frame = EntityEmbeddingEncoder(cv=3, **FAST).set_output(transform="pandas")
+    out = frame.fit_transform(X, y, sample_weight=weight)
+    assert isinstance(out, pd.DataFrame)
+    np.testing.assert_allclose(out.to_numpy(), ref, rtol=1e-6)
+    unsupervised = EntityEmbeddingEncoder(cv=3, max_iter=2, random_state=0)
+    np.testing.assert_array_equal(unsupervised.fit_transform(X), unsupervised.transform(X))
+
+
+def test_bad_cv_is_refused(data):
+    """cv must be None, an int of at least 2 or a splitter."""
+    X, y = data
+    with pytest.raises(ValueError, match="'cv' parameter"):
+        EntityEmbeddingEncoder(cv=1).fit_transform(X, y)
