@@ -42,7 +42,7 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.metrics import mean_squared_error, roc_auc_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.preprocessing import StandardScaler, TargetEncoder
 
@@ -120,8 +120,8 @@ def score(task, model, Z, y) -> float:
 
 
 def target_encoded(task, X_train, X_test, y_train, cat):
-    encoder = TargetEncoder(target_type="binary" if task == "binary" else "continuous",
-                            random_state=0)  # fmt: skip
+    folds = (StratifiedKFold if task == "binary" else KFold)(5, shuffle=True, random_state=0)
+    encoder = TargetEncoder(target_type=task, cv=folds)  # seeded through cv (sklearn >= 1.9)
     num = [c for c in X_train.columns if c not in cat]
     A = np.hstack([encoder.fit_transform(X_train[cat].astype(str), y_train),
                    X_train[num].to_numpy(float)])  # fmt: skip

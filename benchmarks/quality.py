@@ -154,7 +154,10 @@ def load_movielens(data_dir: Path, max_rows: int | None) -> Dataset:
         y[:n_train],
         y[n_train:],
         split="by timestamp: first 80% train, last 20% test",
-        notes=["genres left out (list-valued columns are not supported yet)"],
+        notes=[
+            "genres left out, so that every encoder sees the same columns (the encoder "
+            "can embed them as a bag: see benchmarks/leakage.py and tests/test_bags.py)"
+        ],
     )
 
 
