@@ -503,14 +503,18 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             Fitted encoder. If ``fit`` raises (or is interrupted), an encoder
             fitted before keeps its previous state.
         """
+        self._all_or_nothing(self._fit, X, y, sample_weight)
+        return self
+
+    def _all_or_nothing(self, step, *args) -> None:
+        """Run ``step(*args)``; if it raises (or is interrupted), restore the prior state."""
         snapshot = dict(self.__dict__)
         try:
-            self._fit(X, y, sample_weight)
+            step(*args)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(snapshot)
             raise
-        return self
 
     def _fit(self, X, y, sample_weight):
         validate_params(self)
@@ -735,13 +739,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         if self.cv is None or y is None or not len(self.categorical_columns_):
             return out
         out = np.array(out, dtype=self.dtype)  # a writable array, also under set_output
-        snapshot = dict(self.__dict__)
-        try:
-            self._cross_fit(X, y, fit_params.get("sample_weight"), out)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(snapshot)
-            raise
+        self._all_or_nothing(self._cross_fit, X, y, fit_params.get("sample_weight"), out)
         return out
 
     def _cross_fit(self, X, y, sample_weight, out):
@@ -1201,63 +1199,59 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         spec = self.hash_buckets
         if spec is None or isinstance(spec, numbers.Integral):
             return [int(spec or 0)] * len(self.categorical_columns_)
-        position = {int(j): i for i, j in enumerate(self.categorical_columns_)}
         buckets = [0] * len(self.categorical_columns_)
         for key, k in spec.items():
-            j = self._column_index(table, key, "hash_buckets")
-            if j not in position:
-                raise ValueError(
-                    f"hash_buckets names column {table.column_label(j)}, which is "
-                    "continuous; only categorical columns have buckets."
-                )
+            i = self._categorical_key(table, key, "hash_buckets")
             if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 0:
                 raise ValueError(f"hash_buckets[{key!r}] must be an int >= 0, got {k!r}.")
-            buckets[position[j]] = int(k)
+            buckets[i] = int(k)
         return buckets
+
+    def _categorical_key(self, table, key, what: str) -> int:
+        """Position in ``categorical_columns_`` of the column a parameter's key names."""
+        j = self._column_index(table, key, what)
+        position = np.flatnonzero(self.categorical_columns_ == j)
+        if len(position) == 0:
+            raise ValueError(
+                f"{what} names column {table.column_label(j)}, which is continuous; list it "
+                "in categorical_features to embed it."
+            )
+        return int(position[0])
 
     def _separators(self, table) -> dict:
         """``{column index: separator}`` of the columns whose strings are split into bags."""
         separators = {}
         for key, separator in (self.separator or {}).items():
-            j = self._column_index(table, key, "separator")
+            i = self._categorical_key(table, key, "separator")
             if not isinstance(separator, str) or not separator:
                 raise ValueError(
                     f"separator[{key!r}] must be a non-empty string such as '|', got "
                     f"{separator!r}."
                 )
-            if j not in self.categorical_columns_:
-                raise ValueError(
-                    f"separator names column {table.column_label(j)}, which is continuous; "
-                    "list it in categorical_features to embed it as a bag."
-                )
-            separators[j] = separator
+            separators[int(self.categorical_columns_[i])] = separator
         return separators
 
     def _pretrained_tables(self, table) -> tuple[dict, set]:
         """``{categorical position: (values, matrix)}`` and the positions to freeze."""
         specs = self.pretrained_embeddings or {}
-        position = {int(j): i for i, j in enumerate(self.categorical_columns_)}
         tables = {}
         for key, spec in specs.items():
-            j = self._column_index(table, key, "pretrained_embeddings")
-            if j not in position:
-                raise ValueError(
-                    f"pretrained_embeddings has a table for column {table.column_label(j)}, "
-                    "which is continuous. List it in categorical_features to embed it."
-                )
-            tables[position[j]] = vector_table(spec, table.column_label(j))
+            i = self._categorical_key(table, key, "pretrained_embeddings")
+            label = table.column_label(self.categorical_columns_[i])
+            tables[i] = vector_table(spec, label)
         freeze = self.freeze_pretrained
         if isinstance(freeze, (bool, np.bool_)):
             return tables, set(tables) if freeze else set()
         frozen = set()
         for key in freeze:
-            j = self._column_index(table, key, "freeze_pretrained")
-            if position.get(j) not in tables:
+            i = self._categorical_key(table, key, "freeze_pretrained")
+            if i not in tables:
                 raise ValueError(
-                    f"freeze_pretrained names column {table.column_label(j)}, which has no "
-                    "table in pretrained_embeddings; only pretrained columns can be frozen."
+                    f"freeze_pretrained names column "
+                    f"{table.column_label(self.categorical_columns_[i])}, which has no table "
+                    "in pretrained_embeddings; only pretrained columns can be frozen."
                 )
-            frozen.add(position[j])
+            frozen.add(i)
         return tables, frozen
 
     def _embedding_dim_for(self, table, j, n_categories, pretrained=None) -> int:
