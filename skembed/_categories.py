@@ -148,6 +148,37 @@ def learn_vocabulary(
     n_rows = len(codes) if n_rows is None else n_rows
     counted = codes if count_codes is None else count_codes
     counts = np.bincount(counted[counted >= 0], minlength=len(uniques))
+    vocabulary = vocabulary_from_counts(
+        uniques,
+        counts,
+        int((codes < 0).sum()),
+        min_frequency=min_frequency,
+        max_categories=max_categories,
+        always_keep=always_keep,
+        n_rows=n_rows,
+        n_buckets=n_buckets,
+    )
+    rows, _ = vocabulary.encode(codes, uniques)
+    return vocabulary, rows
+
+
+def vocabulary_from_counts(
+    uniques: np.ndarray,
+    counts: np.ndarray,
+    n_missing: int,
+    *,
+    min_frequency: int | float | None,
+    max_categories: int | None,
+    n_rows: int,
+    always_keep: np.ndarray | None = None,
+    n_buckets: int = 0,
+) -> Vocabulary:
+    """:func:`learn_vocabulary` from the distinct values and their counts alone.
+
+    What a streamed fit (Dask) uses: the counts are summed over partitions,
+    and the rows are encoded later, partition by partition.
+    """
+    counts = np.asarray(counts)
     in_sorted_order = sort_order(uniques)
     # most frequent first; among equal counts, sorted category order
     by_frequency = in_sorted_order[np.argsort(-counts[in_sorted_order], kind="stable")]
@@ -168,9 +199,7 @@ def learn_vocabulary(
         categories = _concat(categories, infrequent[in_table], always_keep[absent])
         categories = categories[sort_order(categories)]
         infrequent = infrequent[~in_table]
-    vocabulary = Vocabulary(categories, infrequent, int((codes < 0).sum()), n_buckets)
-    rows, _ = vocabulary.encode(codes, uniques)
-    return vocabulary, rows
+    return Vocabulary(categories, infrequent, int(n_missing), n_buckets)
 
 
 def _concat(*arrays: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
@@ -21,6 +22,7 @@ from ._dispatch import (
     as_1d,
     as_table,
     build_lookup,
+    is_dask_collection,
     is_missing,
     labelled_frame,
     lookup_codes,
@@ -254,6 +256,17 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         1 or more shows a progress bar with the loss and validation score
         of each epoch.
 
+    partitions_per_buffer : int, default=4
+        Dask input only. ``fit`` streams the training partitions through the
+        network this many at a time: they are computed, encoded, concatenated
+        and shuffled together on the device while the next buffer is
+        computed in the background, so at most two buffers of rows are in
+        memory. Each epoch visits the partitions in a new random order; with
+        ``early_stopping``, ``validation_fraction`` of the partitions (at
+        least one, when there are two or more) are held out and scored after
+        every epoch. Larger buffers mix rows of more partitions into each
+        batch, for more memory.
+
     Attributes
     ----------
     categorical_columns_ : ndarray of int
@@ -393,6 +406,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         "dtype": ["float dtype"],
         "random_state": ["random_state"],
         "verbose": ["boolean", Interval(numbers.Integral, 0, None)],
+        "partitions_per_buffer": [Interval(numbers.Integral, 1, None)],
     }
 
     def __init__(
@@ -429,6 +443,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         dtype=np.float32,
         random_state=None,
         verbose=0,
+        partitions_per_buffer=4,
     ):
         self.categorical_features = categorical_features
         self.embedding_dim = embedding_dim
@@ -461,6 +476,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
+        self.partitions_per_buffer = partitions_per_buffer
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -503,7 +519,12 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             Fitted encoder. If ``fit`` raises (or is interrupted), an encoder
             fitted before keeps its previous state.
         """
-        self._all_or_nothing(self._fit, X, y, sample_weight)
+        if is_dask_collection(X):
+            from ._dask import fit_dask
+
+            self._all_or_nothing(fit_dask, self, X, y, sample_weight)
+        else:
+            self._all_or_nothing(self._fit, X, y, sample_weight)
         return self
 
     def _all_or_nothing(self, step, *args) -> None:
@@ -618,7 +639,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self, values, cells, scaled, target, weight, task, n_outputs, n_missing, pretrained,
         frozen,
     ):  # fmt: skip
-        from ._training import TrainingConfig, train  # torch is imported here, not at import
+        from ._training import train  # torch is imported here, not at import
 
         n = len(target)
         vocabularies = [self._vocabulary(i) for i in range(len(self.categories_))]
@@ -632,46 +653,16 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             for i in sorted(cells)
         ]
         replacements = [_replacement_rows(v, i in cells) for i, v in enumerate(vocabularies)]
+        row_counts = [np.bincount(v, minlength=size) for v, size in zip(values, table_sizes)]
         self_supervision = None
         if task == "self-supervised":
-            from ._training import SelfSupervision
-
-            weights = []
-            for i in single:
-                counts = np.bincount(values[i], minlength=table_sizes[i]).astype(np.float64)
-                counts[vocabularies[i].missing_row] = 0.0
-                weights.append(counts**0.75)
-            self_supervision = SelfSupervision(
-                mask_rows=[vocabularies[i].unknown_row for i in single],
-                missing_rows=[vocabularies[i].missing_row for i in single],
-                sampling_weights=weights,
-            )
-            n_outputs = max(self.embedding_dims_[i] for i in single)
+            self_supervision, n_outputs = self._self_supervision(vocabularies, single, row_counts)
         bag_modes = [self.bag_mode if i in cells else None for i in range(len(table_sizes))]
-        config = TrainingConfig(
-            hidden_layer_sizes=tuple(int(h) for h in self.hidden_layer_sizes),
-            dropout=float(self.dropout),
-            embedding_dropout=float(self.embedding_dropout),
-            unknown_rate=float(self.unknown_rate),
-            alpha=float(self.alpha),
-            batch_size=int(self.batch_size),
-            learning_rate_init=float(self.learning_rate_init),
-            max_iter=int(self.max_iter),
-            early_stopping=bool(self.early_stopping),
-            validation_fraction=float(self.validation_fraction),
-            n_iter_no_change=int(self.n_iter_no_change),
-            tol=float(self.tol),
-            verbose=int(self.verbose),
-            device=self.device,
-            seed=_seed_from(self.random_state),
-            sparse_min_rows=SPARSE_MIN_ROWS
-            if self.sparse_embeddings == "auto"
-            else (0 if self.sparse_embeddings else None),
-        )
+        config = self._training_config()
         initial, frozen_rows = [None] * len(table_sizes), [None] * len(table_sizes)
-        for i, (values, matrix) in pretrained.items():
+        for i, (labels, matrix) in pretrained.items():
             initial[i], positions = _initial_table(
-                vocabularies[i], values, matrix, config.seed + i
+                vocabularies[i], labels, matrix, config.seed + i
             )
             if i in frozen:
                 frozen_rows[i] = positions
@@ -692,16 +683,62 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             replacements=replacements,
             self_supervision=self_supervision,
         )
+        self._keep_training_result(result, vocabularies, row_counts, n_missing, config)
+
+    def _self_supervision(self, vocabularies, single, row_counts):
+        """How fit(X) masks and predicts the single columns, and the network's output width."""
+        from ._training import SelfSupervision
+
+        weights = []
+        for i in single:
+            counts = row_counts[i].astype(np.float64)
+            counts[vocabularies[i].missing_row] = 0.0
+            weights.append(counts**0.75)
+        spec = SelfSupervision(
+            mask_rows=[vocabularies[i].unknown_row for i in single],
+            missing_rows=[vocabularies[i].missing_row for i in single],
+            sampling_weights=weights,
+        )
+        return spec, max(self.embedding_dims_[i] for i in single)
+
+    def _training_config(self):
+        from ._training import TrainingConfig
+
+        return TrainingConfig(
+            hidden_layer_sizes=tuple(int(h) for h in self.hidden_layer_sizes),
+            dropout=float(self.dropout),
+            embedding_dropout=float(self.embedding_dropout),
+            unknown_rate=float(self.unknown_rate),
+            alpha=float(self.alpha),
+            batch_size=int(self.batch_size),
+            learning_rate_init=float(self.learning_rate_init),
+            max_iter=int(self.max_iter),
+            early_stopping=bool(self.early_stopping),
+            validation_fraction=float(self.validation_fraction),
+            n_iter_no_change=int(self.n_iter_no_change),
+            tol=float(self.tol),
+            verbose=int(self.verbose),
+            device=self.device,
+            seed=_seed_from(self.random_state),
+            sparse_min_rows=SPARSE_MIN_ROWS
+            if self.sparse_embeddings == "auto"
+            else (0 if self.sparse_embeddings else None),
+        )
+
+    def _keep_training_result(self, result, vocabularies, row_counts, n_missing, config):
+        """Store the trained tables (unknown and missing rows completed) and curves.
+
+        ``row_counts[i]``: how many training values fell on each row of table ``i``.
+        """
         embeddings = []
         for i, table in enumerate(result.embeddings):
             vocabulary = vocabularies[i]
+            counts = row_counts[i]
             if vocabulary.n_buckets:  # nothing maps to the unknown row: the buckets' mean
-                counts = np.bincount(values[i], minlength=vocabulary.n_rows)
                 buckets = slice(vocabulary.missing_row + 1, vocabulary.n_rows)
                 weight = counts[buckets].astype(np.float64) + 1.0
                 table[vocabulary.unknown_row] = weight @ table[buckets] / weight.sum()
             elif len(vocabulary.infrequent) == 0 and config.unknown_rate == 0:
-                counts = np.bincount(values[i], minlength=vocabulary.n_rows)
                 known = counts[: vocabulary.unknown_row].astype(np.float64)
                 table[vocabulary.unknown_row] = (
                     known @ table[: vocabulary.unknown_row] / max(known.sum(), 1.0)
@@ -783,6 +820,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             ``dtype``. A pandas or polars DataFrame under ``set_output``.
         """
         check_is_fitted(self, "embeddings_")
+        return self._transform(X)
+
+    def _transform(self, X):
+        """``transform`` of in-memory input, as a NumPy array (no output wrapping)."""
         table = as_table(X)
         validate_data(self, table.data, reset=False, skip_check_array=True)
         n = table.n_rows
@@ -1415,6 +1456,33 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         mean, scale = _weighted_mean_std(values, weight)
         standardized = values / scale - mean / scale  # no overflow near 1e308
         return standardized.astype(np.float32), "continuous", values.shape[1]
+
+
+def _dask_aware(method):
+    """Route Dask input of ``transform`` / ``fit_transform`` past scikit-learn's output wrapper.
+
+    ``set_output`` containers wrap in-memory results; a Dask DataFrame is
+    already a container (lazy, one pandas DataFrame per partition), which
+    the wrapper would try to convert into a single pandas or polars frame.
+    """
+
+    @functools.wraps(method)
+    def routed(self, X, *args, **kwargs):
+        if not is_dask_collection(X):
+            return method(self, X, *args, **kwargs)
+        from ._dask import transform_dask
+
+        if method.__name__ == "fit_transform":
+            self.fit(X, *args, **kwargs)
+        else:
+            check_is_fitted(self, "embeddings_")
+        return transform_dask(self, X)
+
+    return routed
+
+
+EntityEmbeddingEncoder.transform = _dask_aware(EntityEmbeddingEncoder.transform)
+EntityEmbeddingEncoder.fit_transform = _dask_aware(EntityEmbeddingEncoder.fit_transform)
 
 
 def _project(table: np.ndarray, method: str, n_components: int, random_state) -> np.ndarray:

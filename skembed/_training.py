@@ -9,6 +9,7 @@ The loss is accumulated on the device and read once per epoch.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +20,14 @@ from tqdm.auto import tqdm
 
 from ._module import EntityEmbeddingNet, MaskedColumnHeads
 
-__all__ = ["SelfSupervision", "TrainingConfig", "TrainingResult", "resolve_device", "train"]
+__all__ = [
+    "ChunkStream",
+    "SelfSupervision",
+    "TrainingConfig",
+    "TrainingResult",
+    "resolve_device",
+    "train",
+]
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):
@@ -92,6 +100,35 @@ class TrainingResult:
     validation_scores: list[float] | None = None
     n_iter: int = 0
     best_iter: int = 0
+
+
+@dataclass
+class ChunkStream:
+    """Training data that arrives in chunks instead of as whole arrays (a Dask fit).
+
+    Each chunk is a tuple ``(rows, continuous, target, sample_weight, *bags)``
+    of NumPy arrays laid out as the arguments of :func:`train`; a chunk is
+    moved to the device, shuffled there and cut into batches, then dropped.
+
+    Attributes
+    ----------
+    train_chunks : callable
+        ``train_chunks(epoch)`` (``epoch`` counts from 1) returns an iterable
+        of the training chunks, in the order to visit them in that epoch.
+    validation_chunks : callable or None
+        ``validation_chunks()`` returns an iterable of the held-out chunks
+        scored after every epoch for early stopping; None scores the
+        training loss.
+    n_continuous : int
+        Width of the ``continuous`` arrays.
+    weight_scale : float
+        Mean sample weight of the training rows (the loss normaliser).
+    """
+
+    train_chunks: Callable[[int], Iterable[tuple]]
+    validation_chunks: Callable[[], Iterable[tuple]] | None
+    n_continuous: int
+    weight_scale: float = 1.0
 
 
 def resolve_device(device: str) -> torch.device:
@@ -179,17 +216,17 @@ def _per_sample_loss(task: str, output: Tensor, target: Tensor) -> Tensor:
 
 
 def _evaluate(
-    loss_fn, modules: list[nn.Module], seed: int, rows: Tensor, cont: Tensor, target: Tensor,
-    weight: Tensor, *bags: Tensor,
-) -> Tensor:  # fmt: skip
-    """Weighted mean loss over a held-out set, as a 0-d tensor on the device.
+    loss_fn, modules: list[nn.Module], generator: torch.Generator, rows: Tensor, cont: Tensor,
+    target: Tensor, weight: Tensor, *bags: Tensor,
+) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """Weighted sum of the loss over held-out rows, and the sum of their weights.
 
-    Random choices of the loss (masked columns, negatives) come from a
-    generator seeded with ``seed``: the same at every epoch.
+    Both are 0-d tensors on the device. Random choices of the loss (masked
+    columns, negatives) come from ``generator``, seeded the same way at every
+    epoch.
     """
     for module in modules:
         module.eval()
-    generator = torch.Generator(device=rows.device).manual_seed(seed)
     total = torch.zeros((), device=rows.device)
     with torch.no_grad():
         for start in range(0, rows.shape[0], _EVAL_CHUNK):
@@ -199,7 +236,7 @@ def _evaluate(
             total += (loss * weight[chunk]).sum()
     for module in modules:
         module.train()
-    return total / weight.sum().clamp_min(torch.finfo(torch.float32).tiny)
+    return total, weight.sum()
 
 
 def _masked_column_loss(net, heads, spec: SelfSupervision, single_modules, device):
@@ -271,6 +308,7 @@ def train(
     bag_modes: list[str | None] | None = None,
     replacements: list[np.ndarray] | None = None,
     self_supervision: SelfSupervision | None = None,
+    stream: ChunkStream | None = None,
 ) -> TrainingResult:
     """Train the surrogate network and return its embedding tables.
 
@@ -308,6 +346,12 @@ def train(
         With ``task="self-supervised"``: how to mask and predict columns
         (``target`` is then ignored and ``n_outputs`` is the network's output
         width).
+    stream : ChunkStream, optional
+        Take the training data chunk by chunk from here; ``rows``,
+        ``continuous``, ``target``, ``sample_weight`` and ``bags`` are then
+        None. Each epoch visits the chunks ``stream.train_chunks(epoch)``
+        returns, shuffles each on the device and trains on its batches; early
+        stopping scores ``stream.validation_chunks()``.
 
     Random state comes from ``config.seed`` only: torch's global generators
     are forked and restored, so a fit does not change them.
@@ -333,34 +377,56 @@ def train(
             bag_modes=list(bag_modes or [None] * len(table_sizes)),
             replacements=replacements,
             self_supervision=self_supervision,
+            stream=stream,
         )
 
 
 def _train(
     rows, continuous, target, sample_weight, *, task, n_outputs, table_sizes, embedding_dims,
     config, device, initial_tables, frozen_rows, bags, bag_modes, replacements,
-    self_supervision,
+    self_supervision, stream,
 ) -> TrainingResult:  # fmt: skip
-    n = rows.shape[0]
-    split_rng = np.random.RandomState(config.seed % (2**32))
-    n_val = int(round(config.validation_fraction * n)) if config.early_stopping else 0
-    if n_val < 1 or n - n_val < 2:
-        n_val = 0
-    order = split_rng.permutation(n)
-    train_idx, val_idx = np.sort(order[n_val:]), np.sort(order[:n_val])
+    def to_device(array: np.ndarray, index=None) -> Tensor:
+        array = array if index is None else array[index]
+        return torch.from_numpy(np.ascontiguousarray(array)).to(device)
 
-    def to_device(array: np.ndarray, index: np.ndarray) -> Tensor:
-        return torch.from_numpy(np.ascontiguousarray(array[index])).to(device)
+    if stream is None:  # everything on the device once; one chunk per epoch
+        n = rows.shape[0]
+        split_rng = np.random.RandomState(config.seed % (2**32))
+        n_val = int(round(config.validation_fraction * n)) if config.early_stopping else 0
+        if n_val < 1 or n - n_val < 2:
+            n_val = 0
+        order = split_rng.permutation(n)
+        train_idx, val_idx = np.sort(order[n_val:]), np.sort(order[:n_val])
+        arrays = (rows, continuous, target, sample_weight, *bags)
+        data = [to_device(a, train_idx) for a in arrays]
+        val = [[to_device(a, val_idx) for a in arrays]] if n_val else None
+        n_continuous = continuous.shape[1]
+        # the loss of a batch is sum(w * l) / (batch rows * mean training weight): the
+        # plain mean when weights are all one, and zero for a batch of zero weights
+        weight_scale = float(sample_weight[train_idx].mean())
 
-    arrays = (rows, continuous, target, sample_weight, *bags)
-    data = [to_device(a, train_idx) for a in arrays]
-    val = None
-    if n_val:
-        val = [to_device(a, val_idx) for a in arrays]
-    n_train = len(train_idx)
-    # the loss of a batch is sum(w * l) / (batch rows * mean training weight): the
-    # plain mean when weights are all one, and zero for a batch of zero weights
-    weight_scale = float(sample_weight[train_idx].mean())
+        def epoch_chunks(epoch: int):
+            return [data]
+
+        def validation_chunks():
+            return val
+
+    else:
+        n_continuous, weight_scale = stream.n_continuous, stream.weight_scale
+
+        def epoch_chunks(epoch: int):
+            for chunk in stream.train_chunks(epoch):
+                yield [to_device(a) for a in chunk]
+
+        validation_chunks = None
+        if config.early_stopping and stream.validation_chunks is not None:
+
+            def validation_chunks():
+                for chunk in stream.validation_chunks():
+                    yield [to_device(a) for a in chunk]
+
+        val = validation_chunks is not None
     weight_scale = weight_scale if weight_scale > 0 else 1.0
     if replacements is None:
         replacements = [
@@ -387,7 +453,7 @@ def _train(
     net = EntityEmbeddingNet(
         table_sizes,
         embedding_dims,
-        continuous.shape[1],
+        n_continuous,
         config.hidden_layer_sizes,
         n_outputs,
         dropout=config.dropout,
@@ -418,7 +484,6 @@ def _train(
             return _per_sample_loss(task, net(rows, cont, bags), target)
 
     optimizer = _Adam(net, config, tuple(modules[1:]))
-    bounds = _batch_bounds(n_train, config.batch_size)
     result = TrainingResult(embeddings=[], validation_scores=[] if val else None)
     best_score, best_state, no_improvement = -np.inf, None, 0
 
@@ -426,9 +491,12 @@ def _train(
         total=config.max_iter, disable=not config.verbose, desc="skembed fit", unit="epoch"
     )
     net.train()
-    for epoch in range(1, config.max_iter + 1):
-        perm = torch.randperm(n_train, device=device)
-        ep_rows, ep_cont, ep_target, ep_weight, *ep_bags = (tensor[perm] for tensor in data)
+
+    def train_on(chunk: list[Tensor]) -> Tensor:
+        """One pass over a chunk on the device: shuffle, then batches; the weighted loss."""
+        n_chunk = chunk[0].shape[0]
+        perm = torch.randperm(n_chunk, device=device)
+        ep_rows, ep_cont, ep_target, ep_weight, *ep_bags = (tensor[perm] for tensor in chunk)
         if config.unknown_rate > 0:
             # each value is replaced by its column's unknown row with this probability,
             # so that row is trained even when no category was pooled into it
@@ -439,7 +507,7 @@ def _train(
                 drop = torch.rand(bag.shape, device=device) < config.unknown_rate
                 ep_bags[k] = torch.where(drop, bag_replacements[k][bag], bag)
         total = torch.zeros((), device=device)
-        for start, stop in bounds:
+        for start, stop in _batch_bounds(n_chunk, config.batch_size):
             weight = ep_weight[start:stop]
             batch_bags = [bag[start:stop] for bag in ep_bags]
             per_row = loss_fn(
@@ -455,11 +523,25 @@ def _train(
                     for weight_table, index, values in frozen:
                         weight_table.index_copy_(0, index, values)
             total += weighted.detach()
-        train_loss = float(total) / (n_train * weight_scale)
+        return total
+
+    for epoch in range(1, config.max_iter + 1):
+        total, n_train = torch.zeros((), device=device), 0
+        for chunk in epoch_chunks(epoch):
+            if chunk[0].shape[0] == 0:
+                continue
+            total += train_on(chunk)
+            n_train += chunk[0].shape[0]
+        train_loss = float(total) / (max(n_train, 1) * weight_scale)
         result.loss_curve.append(train_loss)
         result.n_iter = epoch
         if val:
-            score = -float(_evaluate(loss_fn, modules, config.seed, *val))
+            generator = torch.Generator(device=device).manual_seed(config.seed)
+            loss_sum = weight_sum = torch.zeros((), device=device)
+            for chunk in validation_chunks():
+                chunk_loss, chunk_weight = _evaluate(loss_fn, modules, generator, *chunk)
+                loss_sum, weight_sum = loss_sum + chunk_loss, weight_sum + chunk_weight
+            score = -float(loss_sum / weight_sum.clamp_min(torch.finfo(torch.float32).tiny))
             result.validation_scores.append(score)
         else:
             score = -train_loss
