@@ -161,9 +161,15 @@ def run(args) -> dict:
     return {"results": results}
 
 
-def render(payload: dict) -> str:
-    lines = ["# Leakage: in-sample against out-of-fold embeddings", "",
-             machine_summary(payload["machine"]), ""]  # fmt: skip
+def render_sections(payload: dict, level: str = "##") -> list[str]:
+    """One markdown table per dataset: models by feature variant."""
+    lines = [
+        "Each downstream model is trained on the training rows' embeddings made three ways "
+        "(in-sample `fit_transform`; cross-fitted with `cv=5`; in-sample with "
+        "`min_frequency=30, dropout=0.3`) and on cross-fitted TargetEncoder features; the "
+        "test rows are always encoded by the full model (protocol: benchmarks/leakage.py).",
+        "",
+    ]
     frame = pd.DataFrame(payload["results"])
     for name, block in frame.groupby("dataset", sort=False):
         metric = "ROC AUC (higher is better)" if block["task"].iloc[0] == "binary" else (
@@ -171,9 +177,15 @@ def render(payload: dict) -> str:
         table = block.pivot(index="model", columns="features", values="score")
         table = table[[*VARIANTS, "TargetEncoder (cross-fitted)"]]
         rows = [[model] + [f"{v:.4f}" for v in table.loc[model]] for model in table.index]
-        lines += [f"## {name} — {metric}", "",
+        lines += [f"{level} {name} — {metric}", "",
                   markdown_table(["model", *table.columns], rows, "lrrrr"), ""]  # fmt: skip
-    return "\n".join(lines)
+    return lines
+
+
+def render(payload: dict) -> str:
+    lines = ["# Leakage: in-sample against out-of-fold embeddings", "",
+             machine_summary(payload["machine"]), ""]  # fmt: skip
+    return "\n".join(lines + render_sections(payload))
 
 
 def main(argv=None) -> int:

@@ -179,13 +179,13 @@ def score(task, model, Z, y) -> float:
     return float(root_mean_squared_error(y, model.predict(Z)))
 
 
-def evaluate(config: dict, splits, quick: bool) -> dict:
-    out = {"config": config, "scores": {}, "fit_seconds": {}, "n_iter": {}}
+def evaluate(config: dict, splits, quick: bool, seed: int = 0) -> dict:
+    out = {"config": config, "seed": seed, "scores": {}, "fit_seconds": {}, "n_iter": {}}
     for name, task, cat, X_fit, X_val, y_fit, y_val in splits:
         encoder = EntityEmbeddingEncoder(
             categorical_features=cat,
             target_type="continuous" if task == "regression" else "auto",
-            random_state=0,
+            random_state=seed,
             **encoder_params(config),
         )
         if quick:
@@ -214,8 +214,13 @@ def rank_table(evaluations: list[dict]) -> pd.DataFrame:
     return frame
 
 
+def _differs(key: str, value) -> bool:
+    """Whether ``value`` differs from the default (tuples and JSON lists compare equal)."""
+    return json.dumps(value, default=str) != json.dumps(DEFAULTS[key], default=str)
+
+
 def distance_to_default(config: dict) -> int:
-    return sum(config[k] != v for k, v in DEFAULTS.items())
+    return sum(_differs(k, v) for k, v in config.items())
 
 
 def choose(evaluations: list[dict], frame: pd.DataFrame) -> int:
@@ -226,7 +231,7 @@ def choose(evaluations: list[dict], frame: pd.DataFrame) -> int:
 
 
 def fmt_config(config: dict) -> str:
-    changed = [f"{k}={v}" for k, v in config.items() if DEFAULTS[k] != v]
+    changed = [f"{k}={v}" for k, v in config.items() if _differs(k, v)]
     return ", ".join(changed) if changed else "(current defaults)"
 
 
@@ -262,6 +267,43 @@ def render(payload: dict) -> str:
     return "\n".join(lines)
 
 
+def confirm(chosen: dict, splits, quick: bool) -> list[dict]:
+    """Stage 2: the chosen configuration and the defaults with another seed, and ablations.
+
+    Each ablation reverts one of the chosen configuration's changes to its current
+    default (seed 0), to see which changes carry the gain.
+    """
+    runs = [("chosen, seed 1", chosen, 1), ("current defaults, seed 1", dict(DEFAULTS), 1)]
+    for key in chosen:
+        if _differs(key, chosen[key]):
+            runs.append((f"chosen, but {key}={DEFAULTS[key]}", {**chosen, key: DEFAULTS[key]}, 0))
+    out = []
+    for label, config, seed in runs:
+        start = time.perf_counter()
+        result = evaluate(config, splits, quick, seed)
+        result["label"] = label
+        out.append(result)
+        print(f"[{label}] {time.perf_counter() - start:.0f} s", flush=True)
+        print("    " + "  ".join(f"{k} {v:.4f}" for k, v in result["scores"].items()),
+              flush=True)  # fmt: skip
+    return out
+
+
+def render_confirm(payload: dict) -> str:
+    """Stage 2 next to stage 1's chosen and default rows (seed 0)."""
+    stage1 = payload["stage1"]
+    rows_in = [("chosen, seed 0", stage1[payload["chosen"]]), ("current defaults, seed 0",
+               stage1[0])] + [(r["label"], r) for r in payload["runs"]]  # fmt: skip
+    pairs = list(stage1[0]["scores"])
+    rows = [[label, *(f"{r['scores'][p]:.4f}" for p in pairs)] for label, r in rows_in]
+    return "\n".join([
+        "# Tuning the defaults, stage 2: a second seed and ablations", "",
+        machine_summary(payload["machine"]), "",
+        f"Chosen in stage 1: {fmt_config(stage1[payload['chosen']]['config'])}.", "",
+        markdown_table(["run", *pairs], rows, "l" + "r" * len(pairs)), "",
+    ])  # fmt: skip
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -269,11 +311,27 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--output", default=None)
+    parser.add_argument(
+        "--confirm", action="store_true",
+        help="stage 2 on results/tune_defaults.json: seed 1 and one-change ablations",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     info = machine_info()
     print(machine_summary(info), flush=True)
     splits = list(tuning_splits(args.data_dir, args.quick))
+    if args.confirm:
+        stage1 = json.loads((Path(__file__).resolve().parent / "results" /
+                             "tune_defaults.json").read_text())  # fmt: skip
+        chosen = stage1["evaluations"][stage1["chosen"]]["config"]
+        chosen = {k: tuple(v) if isinstance(v, list) else v for k, v in chosen.items()}
+        runs = confirm(chosen, splits, args.quick)
+        payload = {"machine": info, "stage1": stage1["evaluations"],
+                   "chosen": stage1["chosen"], "runs": runs}  # fmt: skip
+        write_results("tune_defaults_confirm", args.quick, args.output, payload,
+                      render_confirm(payload))  # fmt: skip
+        print(render_confirm(payload))
+        return 0
     configs = draw_configs(2 if args.quick else args.n_configs)
     evaluations = []
     partial = Path(__file__).resolve().parent / "results" / "tune_defaults_partial.json"

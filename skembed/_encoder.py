@@ -63,7 +63,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     its learned vector -- a table lookup in NumPy, no network and no torch --
     and appends the continuous columns.
 
-    Read more in ``docs/user_guide.md``.
+    Read more in the :doc:`user guide </user_guide/index>` (``docs/user_guide/``).
 
     Parameters
     ----------
@@ -211,7 +211,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         "some category of this column" even when no category was pooled.
 
     alpha : float, default=1e-5
-        L2 penalty (weight decay of Adam) on all weights.
+        L2 penalty (weight decay of Adam) on the network's weights. The
+        embedding tables get none: with Adam, decay on a row absent from the
+        batch pulls it towards zero at every step, erasing rare categories
+        (and pretrained rows) between their appearances.
 
     batch_size : int, default=256
         Rows per optimisation step.
