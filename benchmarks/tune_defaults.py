@@ -87,7 +87,7 @@ DEFAULTS = {
 }
 
 SPACE = {
-    "dim_scale": [0.5, 1.0],  # multiplies the "auto" rule 1.6 * n ** 0.56
+    "dim_scale": [0.5, 1.0],  # multiplies the rule 1.6 * n ** 0.56 ("auto" before this tuning)
     "max_embedding_dim": [16, 32, 100],
     "hidden_layer_sizes": [(64,), (128, 64), (256, 128)],
     "dropout": [0.0, 0.1, 0.3],

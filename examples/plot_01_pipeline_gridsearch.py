@@ -51,8 +51,8 @@ pipeline = Pipeline(
 # Two encoder parameters that matter on any data set:
 #
 # * ``embedding_dim``: the width of each column's vectors. ``"auto"`` grows with the number
-#   of categories (``round(1.6 * n ** 0.56)``, see :func:`skembed.auto_embedding_dim`);
-#   an int gives every column the same width.
+#   of categories (``round(0.8 * n ** 0.56)``, capped at ``max_embedding_dim=16``, see
+#   :func:`skembed.auto_embedding_dim`); an int gives every column the same width.
 # * ``min_frequency``: categories seen fewer times are pooled into the column's *unknown*
 #   row, which also serves categories never seen in ``fit``. Higher values protect against
 #   rare categories memorising their few labels.
@@ -116,5 +116,6 @@ fig.tight_layout()
 # On this sample the four candidates lie within about one standard deviation of each other:
 # the census columns have at most 41 categories, few enough that most widths work, and
 # ``min_frequency=50`` mostly pools the rare native countries. The width matters more with
-# hundreds or thousands of levels per column, where ``"auto"`` gives the wide tables they
-# need (the user guide compares width rules on MovieLens).
+# hundreds or thousands of levels per column: the user guide compares width rules on
+# MovieLens, where wider tables than ``"auto"`` gives (16 at most) can pay off with a linear
+# model, so a grid over ``embedding_dim`` and ``max_embedding_dim`` is worth its cost there.

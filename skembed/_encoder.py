@@ -43,11 +43,11 @@ def auto_embedding_dim(n_categories: int) -> int:
     """The ``embedding_dim="auto"`` rule: ``round(0.8 * n ** 0.56)``, at least 2.
 
     ``n`` is the number of kept categories of the column. This is half of
-    fastai's rule of thumb ``1.6 * n ** 0.56``: the narrower vectors won the
-    random search of ``benchmarks/tune_defaults.py`` (validation splits of
-    three datasets), mostly through tree models and k-NN, which do better on
-    fewer, more informative columns. The encoder caps the rule at
-    ``max_embedding_dim`` (16 by default, reached at about 210 categories).
+    fastai's rule of thumb ``1.6 * n ** 0.56``: the narrower vectors were part
+    of the configuration that won the tuning of ``benchmarks/tune_defaults.py``
+    (validation splits of three datasets), mostly through k-NN and random
+    forests. The encoder caps the rule at ``max_embedding_dim`` (16 by
+    default, reached at 199 categories).
 
     Examples
     --------
@@ -91,8 +91,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
           ``max_embedding_dim``.
 
     max_embedding_dim : int, default=16
-        Cap applied to the ``"auto"`` and callable rules. Columns of more
-        than about 210 categories reach it; huge vocabularies stay affordable
+        Cap applied to the ``"auto"`` and callable rules. Columns of 199
+        categories or more reach it; huge vocabularies stay affordable
         (a million categories at width 16 is 64 MB of float32).
 
     pretrained_embeddings : dict, default=None

@@ -127,7 +127,7 @@ def read_embeddings(path, *, include_special: bool = False) -> dict:
     >>> _ = encoder.to_csv(path)
     >>> tables = skembed.read_embeddings(path)
     >>> tables["c0"].shape
-    (5, 4)
+    (5, 2)
     >>> refit = skembed.EntityEmbeddingEncoder(
     ...     pretrained_embeddings=tables, freeze_pretrained=True, max_iter=3, random_state=0
     ... ).fit(X, y)

@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_frame
 from sklearn.model_selection import KFold
 
+from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 
 FAST = dict(max_iter=5, random_state=0)

@@ -6,8 +6,8 @@ import sys
 import joblib
 import numpy as np
 import pytest
-from conftest import make_frame
 
+from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 
 torch = pytest.importorskip("torch")

@@ -5,8 +5,8 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_frame
 
+from conftest import make_frame
 from skembed import EntityEmbeddingEncoder, auto_embedding_dim
 
 FAST = dict(max_iter=4, random_state=0)

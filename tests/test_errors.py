@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_frame
 from sklearn.exceptions import NotFittedError
 
+from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 
 FAST = dict(max_iter=2, random_state=0)

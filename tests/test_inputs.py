@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_frame
 
+from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 
 FAST = dict(max_iter=3, random_state=0)

@@ -6,7 +6,6 @@ import sys
 import joblib
 import numpy as np
 import pytest
-from conftest import make_frame
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -14,6 +13,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 
 FAST = dict(max_iter=3, random_state=0)

@@ -11,9 +11,9 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_frame
 
 import skembed
+from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 from skembed._persistence import FORMAT_VERSION, MANIFEST, MANIFEST_CHECKSUM
 from skembed.datasets import load_adult_sample

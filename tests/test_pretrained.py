@@ -6,10 +6,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_frame
 from sklearn.base import clone
 
 import skembed
+from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 from skembed.datasets import load_adult_sample
 

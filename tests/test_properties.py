@@ -21,6 +21,7 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import make_frame
 
 hypothesis = pytest.importorskip("hypothesis")

@@ -9,9 +9,9 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_frame
 
 import skembed
+from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 from skembed._persistence import MANIFEST, MANIFEST_CHECKSUM
 
