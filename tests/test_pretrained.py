@@ -194,3 +194,22 @@ def test_pretrained_encoder_clones_and_saves(census):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(loaded.fit(X, y).transform(X), fitted.transform(X))
+
+
+@pytest.mark.parametrize("params", [{"hash_buckets": 4}, {"unknown_rate": 0.0}])
+def test_pretrained_with_buckets_or_no_unknown_rate(params):
+    """Pretrained tables combine with hash buckets and unknown_rate=0 (unknown row completed)."""
+    X = pd.DataFrame({"a": list("abcde") * 40, "b": list("xyzzy") * 40})
+    y = np.tile([0, 1], 100)
+    table = pd.DataFrame(np.ones((3, 2)), index=["a", "b", "c"])
+    encoder = EntityEmbeddingEncoder(
+        pretrained_embeddings={"a": table}, min_frequency=1, max_iter=2, random_state=0, **params
+    ).fit(X, y)
+    vocabulary = encoder._vocabulary(0)
+    assert np.isfinite(encoder.embeddings_[0]).all()
+    unseen = encoder.transform(pd.DataFrame({"a": ["never seen"], "b": ["x"]}))
+    assert np.isfinite(unseen).all()
+    if "hash_buckets" in params:  # the unknown row is the buckets' weighted mean
+        buckets = encoder.embeddings_[0][vocabulary.missing_row + 1 :]
+        assert not np.allclose(encoder.embeddings_[0][vocabulary.unknown_row], 0)
+        assert buckets.shape[0] == 4
