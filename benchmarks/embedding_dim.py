@@ -26,7 +26,7 @@ log2            ``max(2, ceil(log2(n)) + 1)``            logarithmic rule
 fixed8          ``8``                                    constant
 fixed16         ``16``                                   constant
 half50          ``min(50, (n + 1) // 2)``                Guo & Berkhahn / Kaggle rule
-fastai50        ``min(50, max(2, round(1.6 n^0.56)))``   current ``"auto"`` (cap 50)
+fastai50        ``min(50, max(2, round(1.6 n^0.56)))``   "auto" until tuned (cap 50)
 fastai600       ``min(600, round(1.6 n^0.56))``          fastai as published (cap 600)
 ==============  =======================================  =================================
 
@@ -127,7 +127,7 @@ RULES: dict[str, tuple[Callable[[int], int], str]] = {
     "fixed8": (fixed8_rule, "8"),
     "fixed16": (fixed16_rule, "16"),
     "half50": (half50_rule, "min(50, (n + 1) // 2)"),
-    "fastai50": (fastai50_rule, "min(50, round(1.6 * n**0.56))  [current 'auto']"),
+    "fastai50": (fastai50_rule, "min(50, round(1.6 * n**0.56))  ['auto' when this study ran]"),
     "fastai600": (fastai600_rule, "min(600, round(1.6 * n**0.56))"),
 }
 CURRENT_RULE = "fastai50"
