@@ -36,7 +36,7 @@ from ._dispatch import (
     pandas_frame,
     split_partition,
 )
-from ._encoder import _padded_bags, _per_row, _replacement_rows
+from ._encoder import _padded_bags, _per_row, _replacement_rows, _valid_weights
 from ._validation import validate_params
 
 __all__ = ["fit_dask", "transform_dask"]
@@ -164,9 +164,7 @@ def _partition_summary(part, names, encoder, separators, target_kind) -> dict:
             counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
             missing = int((codes < 0).sum())
         categorical.append((is_bag, uniques, counts, int(missing)))
-    cont = np.empty((n, len(encoder.continuous_columns_)), dtype=np.float64)
-    for out_j, j in enumerate(encoder.continuous_columns_):
-        cont[:, out_j] = encoder._continuous_values(table, j)
+    cont = encoder._continuous_matrix(table)
     summary = {
         "n": n,
         "weight": float(w.sum()),
@@ -200,15 +198,7 @@ def _partition_summary(part, names, encoder, separators, target_kind) -> dict:
 
 
 def _partition_weight(weight, n: int) -> np.ndarray:
-    if weight is None:
-        return np.ones(n, dtype=np.float64)
-    try:
-        w = weight.astype(np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"sample_weight must be numeric, got dtype {weight.dtype}.") from None
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise ValueError("sample_weight must be finite and non-negative.")
-    return w
+    return np.ones(n, dtype=np.float64) if weight is None else _valid_weights(weight)
 
 
 def _moments(values: np.ndarray, w: np.ndarray) -> tuple:
@@ -302,10 +292,7 @@ def _partition_arrays(part, names, encoder) -> tuple:
             codes, uniques = table.factorize(j)
             rows.append(vocabulary.encode(codes, uniques)[0])
     rows = np.stack(rows, axis=1) if rows else np.empty((n, 0), dtype=np.int64)
-    cont = np.empty((n, len(encoder.continuous_columns_)), dtype=np.float64)
-    for out_j, j in enumerate(encoder.continuous_columns_):
-        cont[:, out_j] = encoder._continuous_values(table, j)
-    scaled = encoder._scale(cont).astype(np.float32)
+    scaled = encoder._scale(encoder._continuous_matrix(table)).astype(np.float32)
     kind = encoder.target_type_
     if kind == "self-supervised":
         target = np.zeros((n, 1), dtype=np.float32)

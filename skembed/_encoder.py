@@ -562,9 +562,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.categorical_columns_ = np.flatnonzero(is_cat)
         self.continuous_columns_ = np.flatnonzero(~is_cat)
 
-        cont = np.empty((n, len(self.continuous_columns_)), dtype=np.float64)
-        for out_j, j in enumerate(self.continuous_columns_):
-            cont[:, out_j] = self._continuous_values(table, j)
+        cont = self._continuous_matrix(table)
         self.continuous_mean_, self.continuous_scale_ = _weighted_mean_std(cont, weight)
         scaled = self._scale(cont).astype(np.float32)
 
@@ -876,9 +874,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                     out[begin:end, start : start + dim] = np.take(embedding, rows[begin:end], 0)
                 start += dim
         if n_cont:
-            cont = np.empty((n, n_cont), dtype=np.float64)
-            for out_j, j in enumerate(self.continuous_columns_):
-                cont[:, out_j] = self._continuous_values(table, j)
+            cont = self._continuous_matrix(table)
             values = self._scale(cont) if self.continuous == "scale" else cont
             self._check_fits_dtype(table, values, dtype)
             out[:, width:] = values
@@ -1344,6 +1340,13 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             return min(int(dim), self.max_embedding_dim)
         return int(rule)
 
+    def _continuous_matrix(self, table) -> np.ndarray:
+        """The continuous columns of ``table`` as float64, NaN for missing values."""
+        cont = np.empty((table.n_rows, len(self.continuous_columns_)), dtype=np.float64)
+        for out_j, j in enumerate(self.continuous_columns_):
+            cont[:, out_j] = self._continuous_values(table, j)
+        return cont
+
     def _continuous_values(self, table, j) -> np.ndarray:
         try:
             values = table.continuous(j)
@@ -1391,12 +1394,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 f"sample_weight.shape == {weight.shape}, expected ({n},) to match the "
                 "number of rows of X."
             )
-        try:
-            weight = weight.astype(np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"sample_weight must be numeric, got dtype {weight.dtype}.") from None
-        if not np.isfinite(weight).all() or (weight < 0).any():
-            raise ValueError("sample_weight must be finite and non-negative.")
+        weight = _valid_weights(weight)
         if not weight.any():
             raise ValueError(
                 "Sample weights must contain at least one non-zero number; all are zero."
@@ -1610,6 +1608,17 @@ def _initial_table(vocabulary, values, matrix, seed):
     initial[positions] = matrix
     initial[vocabulary.unknown_row] = matrix.mean(axis=0)
     return initial.astype(np.float32), positions
+
+
+def _valid_weights(weight: np.ndarray) -> np.ndarray:
+    """``weight`` as float64; raise unless it is numeric, finite and non-negative."""
+    try:
+        weight = weight.astype(np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"sample_weight must be numeric, got dtype {weight.dtype}.") from None
+    if not np.isfinite(weight).all() or (weight < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative.")
+    return weight
 
 
 def _weighted_mean_std(values: np.ndarray, weight: np.ndarray):
