@@ -10,7 +10,11 @@ pandas DataFrame, a polars DataFrame, a NumPy array or a list of rows into:
 * for a continuous column: a float64 array with NaN for missing values.
 
 polars and Dask are imported lazily and only when their objects are passed in;
-the Dask helpers at the end give the estimator partitions as pandas DataFrames.
+the Dask helpers give the estimator partitions as pandas DataFrames.
+
+Device-resident input (torch tensors, CuPy arrays, cuDF DataFrames; the last
+section) is the exception to "plain NumPy": its codes and continuous columns
+stay on the device as torch tensors, for the estimator's device path.
 """
 
 from __future__ import annotations
@@ -22,7 +26,12 @@ import pandas as pd
 from sklearn.utils.validation import check_array
 
 __all__ = [
+    "OUTPUT_TYPES",
+    "DeviceTable",
     "Table",
+    "deliver",
+    "device_kind",
+    "output_kind",
     "dask_compute",
     "dask_delayed",
     "dask_map_partitions",
@@ -69,6 +78,8 @@ class Table:
     columns: list | None
     n_rows: int
     n_columns: int
+
+    on_device = False
 
     def auto_categorical(self) -> np.ndarray:
         """Boolean mask of the columns that ``categorical_features="auto"`` selects."""
@@ -304,7 +315,12 @@ def as_table(X, *, allow_empty: bool = False) -> Table:
     Arrays and lists of rows go through :func:`sklearn.utils.check_array`
     (``dtype=None`` so that strings and objects survive), which also gives the
     standard scikit-learn errors for sparse, complex, 1-D and empty input.
+    torch tensors, CuPy arrays and cuDF DataFrames give a :class:`DeviceTable`
+    that leaves the data where they are.
     """
+    kind = device_kind(X)
+    if kind is not None:
+        return device_table(X, kind, allow_empty)
     if is_pandas_frame(X):
         duplicated = X.columns[X.columns.duplicated()].unique()
         if len(duplicated):
@@ -348,11 +364,19 @@ def take_rows(X, index: np.ndarray):
         return X.iloc[index]
     if is_polars_frame(X):
         return X[index]
+    if device_kind(X) == "cudf":
+        return X.iloc[index]
     return np.asarray(X)[index] if not hasattr(X, "shape") else X[index]
 
 
 def as_1d(values) -> np.ndarray:
-    """``y`` or ``sample_weight`` from a list, pandas or polars Series, or array."""
+    """``y`` or ``sample_weight`` from a list, pandas or polars Series, or array.
+
+    torch tensors, CuPy arrays and cuDF Series are copied to the host.
+    """
+    kind = device_kind(values)
+    if kind is not None:
+        return device_1d(values, kind)
     if _module_root(values) == "polars" or isinstance(values, (pd.Series, pd.DataFrame)):
         return values.to_numpy()
     return np.asarray(values)
@@ -679,3 +703,233 @@ def merge_counts(uniques: list, counts: list) -> tuple[np.ndarray, np.ndarray]:
 def pandas_frame(values: np.ndarray, index, columns: list) -> pd.DataFrame:
     """A pandas DataFrame around ``values`` (no copy), with the given index and names."""
     return pd.DataFrame(values, index=index, columns=columns, copy=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Device-resident input and output: torch tensors, CuPy arrays, cuDF DataFrames.
+#
+# torch is the one array library the device path computes with: a CuPy array (or a
+# numeric cuDF column) becomes a torch tensor through DLPack, which shares the memory,
+# and results go back the same way. Only distinct values (one per category) and
+# per-column statistics travel to the host.
+
+_GPU_HINT = (
+    "{what} needs {package}, which is not installed. Install the GPU extra: "
+    'pip install "skembed[gpu]" (CUDA 12: cupy-cuda12x, cudf-cu12, cuml-cu12).'
+)
+OUTPUT_TYPES = ("input", "numpy", "torch", "cupy", "cudf")
+
+
+def device_kind(X) -> str | None:
+    """``"torch"``, ``"cupy"`` or ``"cudf"`` for those containers, else None."""
+    root = _module_root(X)
+    if root == "torch":
+        import torch
+
+        return "torch" if isinstance(X, torch.Tensor) else None
+    if root == "cupy" and hasattr(X, "__cuda_array_interface__"):
+        return "cupy"
+    if root == "cudf" and type(X).__name__ in ("DataFrame", "Series"):
+        return "cudf"
+    return None
+
+
+def _import(package: str, what: str):
+    try:
+        return __import__(package)
+    except ImportError as exc:
+        raise ImportError(_GPU_HINT.format(what=what, package=package)) from exc
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _from_dlpack(array):
+    """A torch tensor sharing the memory of CuPy array ``array`` (DLPack, no copy)."""
+    return _torch().from_dlpack(array)
+
+
+@dataclass
+class DeviceTable:
+    """A column-wise view of a torch tensor, CuPy array or cuDF DataFrame, on its device.
+
+    The same interface as :class:`Table`, except that :meth:`factorize` and
+    :meth:`continuous` return torch tensors on ``device`` (the unique values
+    stay a small NumPy array), and list columns are not supported.
+
+    Attributes
+    ----------
+    kind : {"torch", "cupy", "cudf"}
+        The container ``X`` was passed as (its output follows it).
+    data : torch.Tensor or cudf.DataFrame
+        A 2-D tensor (a CuPy array is viewed as one through DLPack), or the
+        cuDF DataFrame itself.
+    device : torch.device
+    """
+
+    data: object
+    kind: str
+    columns: list | None
+    n_rows: int
+    n_columns: int
+    device: object
+    index: object = None  # the cuDF index, for cuDF output
+
+    on_device = True
+
+    def auto_categorical(self) -> np.ndarray:
+        """Integer and boolean columns are categorical, floating-point ones continuous.
+
+        cuDF: string, categorical, boolean and list columns are categorical.
+        """
+        if self.kind == "cudf":
+            return np.array([_cudf_is_categorical(d) for d in self.data.dtypes], dtype=bool)
+        dtype = self.data.dtype
+        numeric = dtype.is_floating_point or dtype.is_complex
+        return np.full(self.n_columns, not numeric, dtype=bool)
+
+    def column_label(self, j: int) -> str:
+        if self.columns is not None:
+            return repr(self.columns[j])
+        return f"at index {j}"
+
+    def factorize(self, j: int):
+        """Codes (int64 tensor on the device, -1 for missing) and distinct values (NumPy)."""
+        torch = _torch()
+        if self.kind == "cudf":
+            column = self.data.iloc[:, j]
+            if self.is_list(j):
+                raise TypeError(self._list_error(j))
+            if column.dtype.kind == "f":  # cuDF keeps NaN apart from null
+                column = column.nans_to_nulls()
+            codes, uniques = column.factorize(use_na_sentinel=True)
+            codes = _from_dlpack(codes).to(torch.int64)
+            uniques = np.asarray(uniques.to_pandas().to_numpy())
+        else:
+            column = self.data[:, j]
+            if column.dtype.is_floating_point:
+                present = ~torch.isnan(column)
+                uniques, inverse = torch.unique(column[present], return_inverse=True)
+                codes = torch.full((self.n_rows,), -1, dtype=torch.int64, device=self.device)
+                codes[present] = inverse
+            else:
+                uniques, codes = torch.unique(column, return_inverse=True)
+                codes = codes.to(torch.int64)
+            if uniques.dtype in (torch.bfloat16, torch.float16):
+                uniques = uniques.float()
+            uniques = uniques.cpu().numpy()
+        if uniques.dtype.kind in "UT" or uniques.dtype.kind == "O":
+            uniques = uniques.astype(object)
+        return codes, uniques
+
+    def is_list(self, j: int) -> bool:
+        if self.kind != "cudf":
+            return False
+        return type(self.data.dtypes.iloc[j]).__name__ == "ListDtype"
+
+    def bag(self, j: int, separator: str | None = None):
+        raise TypeError(self._list_error(j))
+
+    def _list_error(self, j: int) -> str:
+        return (
+            f"Column {self.column_label(j)} is a list column (or has a separator), which "
+            f"the GPU path does not support yet; got a {self.kind} input. Pass the data as "
+            "a pandas or polars DataFrame (cudf: X.to_pandas()), or drop the column."
+        )
+
+    def continuous(self, j: int):
+        """Column ``j`` as a float64 tensor on the device, NaN for missing values."""
+        torch = _torch()
+        if self.kind == "cudf":
+            column = self.data.iloc[:, j]
+            if column.dtype.kind not in "biuf":
+                raise TypeError(f"a {column.dtype} column on the GPU")
+            values = column.astype("float64").to_cupy(na_value=np.nan)
+            return _from_dlpack(values)
+        column = self.data[:, j]
+        if column.dtype.is_complex:
+            raise TypeError(f"complex values ({column.dtype})")
+        return column.to(torch.float64)
+
+
+def _cudf_is_categorical(dtype) -> bool:
+    name = type(dtype).__name__
+    if name in ("CategoricalDtype", "ListDtype"):
+        return True
+    return getattr(dtype, "kind", "O") in "bOSUT" or str(dtype) in ("str", "string")
+
+
+def device_table(X, kind: str, allow_empty: bool) -> DeviceTable:
+    """:func:`as_table` for the device containers."""
+    if kind == "cudf":
+        if type(X).__name__ == "Series":
+            raise ValueError(
+                "Expected a 2-D input, got a cuDF Series. Pass a cuDF DataFrame, e.g. "
+                "X.to_frame()."
+            )
+        torch = _torch()
+        device = torch.device("cuda", torch.cuda.current_device())
+        table = DeviceTable(X, "cudf", list(X.columns), len(X), X.shape[1], device, X.index)
+    else:
+        tensor = X if kind == "torch" else _from_dlpack(X)
+        tensor = tensor.detach()
+        if tensor.ndim != 2:
+            raise ValueError(
+                f"Expected a 2-D {kind} array of shape (n_samples, n_features), got shape "
+                f"{tuple(tensor.shape)}. Reshape it, e.g. X.reshape(-1, 1) for one feature."
+            )
+        if tensor.dtype.is_complex:
+            raise ValueError(f"Complex data not supported; got a {kind} array of {tensor.dtype}.")
+        table = DeviceTable(tensor, kind, None, tensor.shape[0], tensor.shape[1], tensor.device)
+    if table.n_rows < 1 and not allow_empty:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={(table.n_rows, table.n_columns)}) "
+            "while a minimum of 1 is required."
+        )
+    if table.n_columns < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={(table.n_rows, table.n_columns)}) "
+            "while a minimum of 1 is required."
+        )
+    return table
+
+
+def device_1d(values, kind: str) -> np.ndarray:
+    """``y`` or ``sample_weight`` held on the device, copied to the host (n values)."""
+    if kind == "cudf":
+        return values.to_pandas().to_numpy()
+    tensor = values if kind == "torch" else _from_dlpack(values)
+    tensor = tensor.detach()
+    if tensor.dtype in (_torch().bfloat16, _torch().float16):
+        tensor = tensor.float()
+    return tensor.cpu().numpy()
+
+
+def output_kind(output_type: str, input_kind: str | None) -> str:
+    """The container ``transform`` returns: ``"numpy"``, ``"torch"``, ``"cupy"`` or ``"cudf"``."""
+    if output_type != "input":
+        return output_type
+    return input_kind or "numpy"
+
+
+def deliver(out, kind: str, columns, index=None):
+    """``out`` (a NumPy array or a torch tensor) as the container ``kind``.
+
+    Device data stay on their device: torch and CuPy share memory through
+    DLPack, and a cuDF DataFrame is built from the CuPy view. Host data are
+    moved to the current CUDA device only for ``"cupy"`` and ``"cudf"``.
+    """
+    torch = _torch() if kind != "numpy" or not isinstance(out, np.ndarray) else None
+    if kind == "numpy":
+        return out if isinstance(out, np.ndarray) else out.cpu().numpy()
+    if kind == "torch":
+        return torch.from_numpy(out) if isinstance(out, np.ndarray) else out
+    cupy = _import("cupy", f"output_type={kind!r}")
+    matrix = cupy.asarray(out) if isinstance(out, np.ndarray) else cupy.from_dlpack(out)
+    if kind == "cupy":
+        return matrix
+    cudf = _import("cudf", "output_type='cudf'")
+    return cudf.DataFrame(matrix, columns=list(columns), index=index)

@@ -19,13 +19,17 @@ from ._categories import (
     learn_vocabulary,
 )
 from ._dispatch import (
+    OUTPUT_TYPES,
     as_1d,
     as_table,
     build_lookup,
+    deliver,
+    device_kind,
     is_dask_collection,
     is_missing,
     labelled_frame,
     lookup_codes,
+    output_kind,
     take_rows,
     vector_table,
 )
@@ -250,16 +254,32 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     device : str, default="auto"
         Where the network trains: ``"auto"`` (CUDA when available, else
-        CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... The fitted encoder
-        holds NumPy arrays only, whatever the device.
+        CPU), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... The training data are
+        moved to the device once (device-resident input -- a torch tensor,
+        CuPy array or cuDF DataFrame -- is not copied if it is already
+        there; its codes and continuous columns are computed on its own
+        device, and only ``y`` and ``sample_weight`` are read on the host).
+        The fitted encoder holds NumPy arrays only, whatever the device.
+
+    mixed_precision : {None, "bf16", "fp16"}, default=None
+        Train the network's linear layers in bfloat16 or float16 under
+        ``torch.autocast`` (embedding lookups, batch normalisation, the loss,
+        the parameters and the optimiser stay in float32; ``"fp16"`` scales
+        the loss against gradient underflow). Meant for CUDA GPUs with tensor
+        cores, where it speeds up large batches; on the CPU it is allowed
+        but usually slower. The fitted tables are float32 either way.
 
     dtype : numpy.float32 or numpy.float64, default=numpy.float32
         Dtype of the output of ``transform``.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split, weight initialisation, shuffling and
-        dropout. With an int, CPU fits are bitwise identical run to run.
-        torch's global random state is left untouched.
+        dropout. With an int, CPU fits are bitwise identical run to run. CUDA
+        fits use the same seeds, but some CUDA kernels (the scatter-adds of
+        the embedding gradients) sum in a varying order, so two CUDA fits
+        agree to float rounding rather than bit for bit, and a CUDA fit is
+        close to, not equal to, the CPU fit. torch's global random state is
+        left untouched.
 
     verbose : int, default=0
         1 or more shows a progress bar with the loss and validation score
@@ -275,6 +295,21 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         least one, when there are two or more) are held out and scored after
         every epoch. Larger buffers mix rows of more partitions into each
         batch, for more memory.
+
+    output_type : {"input", "numpy", "torch", "cupy", "cudf"}, default="input"
+        The container ``transform`` and ``fit_transform`` return. ``"input"``
+        follows the input, as cuML does: a torch tensor in gives a torch
+        tensor on the same device, a CuPy array a CuPy array, a cuDF
+        DataFrame a cuDF DataFrame (columns ``get_feature_names_out()``, the
+        input's index); NumPy, pandas, polars and lists give a NumPy array
+        (or the ``set_output`` container). Device-resident input is encoded
+        on its device -- the table lookup is a gather there -- and shares its
+        memory with the output (DLPack), without a copy to the host. The
+        other values force a container: ``"numpy"`` copies device results to
+        the host; ``"torch"`` wraps host results without a copy;
+        ``"cupy"`` and ``"cudf"`` move host results to the current CUDA
+        device and need the ``gpu`` extra (``pip install "skembed[gpu]"``).
+        ``set_output`` applies to NumPy results only.
 
     Attributes
     ----------
@@ -416,6 +451,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["boolean", Interval(numbers.Integral, 0, None)],
         "partitions_per_buffer": [Interval(numbers.Integral, 1, None)],
+        "output_type": [Options(set(OUTPUT_TYPES))],
+        "mixed_precision": [Options({"bf16", "fp16"}), None],
     }
 
     def __init__(
@@ -453,6 +490,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         random_state=None,
         verbose=0,
         partitions_per_buffer=4,
+        output_type="input",
+        mixed_precision=None,
     ):
         self.categorical_features = categorical_features
         self.embedding_dim = embedding_dim
@@ -486,6 +525,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.partitions_per_buffer = partitions_per_buffer
+        self.output_type = output_type
+        self.mixed_precision = mixed_precision
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -563,8 +604,14 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.continuous_columns_ = np.flatnonzero(~is_cat)
 
         cont = self._continuous_matrix(table)
-        self.continuous_mean_, self.continuous_scale_ = _weighted_mean_std(cont, weight)
-        scaled = self._scale(cont).astype(np.float32)
+        if table.on_device:  # the data stay on their device; statistics come back
+            from . import _device
+
+            self.continuous_mean_, self.continuous_scale_ = _device.weighted_mean_std(cont, weight)
+            scaled = self._scale(cont).float()
+        else:
+            self.continuous_mean_, self.continuous_scale_ = _weighted_mean_std(cont, weight)
+            scaled = self._scale(cont).astype(np.float32)
 
         separators = self._separators(table)
         self.bag_columns_ = np.array(
@@ -590,16 +637,22 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 )
             if i in pretrained:
                 pretrained[i] = _match_labels(table, j, uniques, *pretrained[i])
-            vocabulary, value_rows = learn_vocabulary(
-                codes,
-                uniques,
+            options = dict(
                 min_frequency=self.min_frequency,
                 max_categories=self.max_categories,
                 always_keep=pretrained[i][0] if i in pretrained else None,
                 n_rows=n,
                 n_buckets=self.hash_buckets_[i],
-                count_codes=_per_row(cells[i], codes, len(uniques)) if i in cells else None,
             )
+            if table.on_device:
+                vocabulary, value_rows = _device.learn_vocabulary(codes, uniques, **options)
+            else:
+                vocabulary, value_rows = learn_vocabulary(
+                    codes,
+                    uniques,
+                    count_codes=_per_row(cells[i], codes, len(uniques)) if i in cells else None,
+                    **options,
+                )
             self.categories_.append(vocabulary.categories)
             self.infrequent_categories_.append(vocabulary.infrequent)
             values.append(value_rows)
@@ -612,7 +665,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             rows_of = values[i]
             if i in cells:  # rows holding the category, not tokens
                 rows_of = _per_row(cells[i], rows_of, int(rows_of.max(initial=0)) + 1)
-            counts = np.bincount(rows_of, minlength=len(cats))[: len(cats)]
+            counts = _bincount(rows_of, len(cats))[: len(cats)]
             self.category_counts_.append(counts.astype(np.int64))
         self.embedding_dims_ = [
             self._embedding_dim_for(table, j, len(cats), pretrained.get(i))
@@ -652,20 +705,28 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         vocabularies = [self._vocabulary(i) for i in range(len(self.categories_))]
         table_sizes = [vocabulary.n_rows for vocabulary in vocabularies]
         single = [i for i in range(len(table_sizes)) if i not in cells]
-        rows = np.empty((n, len(single)), dtype=np.int64)
-        for k, i in enumerate(single):
-            rows[:, k] = values[i]
+        if single and not isinstance(values[single[0]], np.ndarray):  # on a device
+            from ._device import stack_rows
+
+            rows = stack_rows([values[i] for i in single])
+        else:
+            rows = np.empty((n, len(single)), dtype=np.int64)
+            for k, i in enumerate(single):
+                rows[:, k] = values[i]
         bags = [
             _padded_bags(cells[i], values[i], n, table_sizes[i], vocabularies[i].missing_row)
             for i in sorted(cells)
         ]
         replacements = [_replacement_rows(v, i in cells) for i, v in enumerate(vocabularies)]
-        row_counts = [np.bincount(v, minlength=size) for v, size in zip(values, table_sizes)]
+        row_counts = [_bincount(v, size) for v, size in zip(values, table_sizes)]
         self_supervision = None
         if task == "self-supervised":
             self_supervision, n_outputs = self._self_supervision(vocabularies, single, row_counts)
         bag_modes = [self.bag_mode if i in cells else None for i in range(len(table_sizes))]
         config = self._training_config()
+        on_gpu = not isinstance(rows, np.ndarray) and rows.device.type == "cuda"
+        if on_gpu and config.device == "auto":  # train where the data are (say cuda:1)
+            config.device = str(rows.device)
         initial, frozen_rows = [None] * len(table_sizes), [None] * len(table_sizes)
         for i, (labels, matrix) in pretrained.items():
             initial[i], positions = _initial_table(
@@ -727,6 +788,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             verbose=int(self.verbose),
             device=self.device,
             seed=_seed_from(self.random_state),
+            mixed_precision=self.mixed_precision,
             sparse_min_rows=SPARSE_MIN_ROWS
             if self.sparse_embeddings == "auto"
             else (0 if self.sparse_embeddings else None),
@@ -778,13 +840,14 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             otherwise each row encoded by the fold model that did not see it,
             in the full model's coordinates (see ``cv``).
         """
+        return self._fit_transform(X, y, **fit_params)
+
+    def _fit_transform(self, X, y=None, **fit_params):
         self.fit(X, y, **fit_params)
-        out = self.transform(X)
-        if self.cv is None or y is None or not len(self.categorical_columns_):
-            return out
-        out = np.array(out, dtype=self.dtype)  # a writable array, also under set_output
-        self._all_or_nothing(self._cross_fit, X, y, fit_params.get("sample_weight"), out)
-        return out
+        out = self._transform(X)
+        if self.cv is not None and y is not None and len(self.categorical_columns_):
+            self._all_or_nothing(self._cross_fit, X, y, fit_params.get("sample_weight"), out)
+        return self._deliver(out, X)
 
     def _cross_fit(self, X, y, sample_weight, out):
         """Overwrite the embedding blocks of ``out`` with aligned out-of-fold vectors."""
@@ -808,8 +871,12 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             fold.fit(take_rows(X, train_idx), y[train_idx], sample_weight=weight)
             for i in range(len(self.categories_)):
                 fold.embeddings_[i] = _aligned(fold, self, i)
-            held_out = fold.transform(take_rows(X, test_idx))
-            out[test_idx, : starts[-1]] = np.asarray(held_out)[:, : starts[-1]]
+            held_out = fold._transform(take_rows(X, test_idx))
+            if not isinstance(out, np.ndarray):  # a tensor on the data's device
+                from ._device import index_rows
+
+                test_idx = index_rows(out, test_idx)
+            out[test_idx, : starts[-1]] = held_out[:, : starts[-1]]
 
     def transform(self, X):
         """Replace every categorical value by its embedding vector.
@@ -827,12 +894,25 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             ``dtype``. A pandas or polars DataFrame under ``set_output``.
         """
         check_is_fitted(self, "embeddings_")
-        return self._transform(X)
+        return self._deliver(self._transform(X), X)
+
+    def _deliver(self, out, X):
+        """``transform``'s result (NumPy, or a tensor on a device) as ``output_type`` asks."""
+        kind = output_kind(self.output_type, device_kind(X))
+        if kind == "numpy" and isinstance(out, np.ndarray):
+            return out
+        names = self.get_feature_names_out() if kind == "cudf" else None
+        return deliver(out, kind, names, getattr(X, "index", None))
 
     def _transform(self, X):
-        """``transform`` of in-memory input, as a NumPy array (no output wrapping)."""
+        """``transform`` of in-memory input without output conversion.
+
+        A NumPy array, or for device-resident input a torch tensor on its device.
+        """
         table = as_table(X)
         validate_data(self, table.data, reset=False, skip_check_array=True)
+        if table.on_device:
+            return self._transform_on_device(table)
         n = table.n_rows
         dtype = np.dtype(self.dtype)
         width = sum(self.embedding_dims_)
@@ -848,14 +928,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 codes, uniques = table.factorize(j)
             vocabulary = self._vocabulary(i)
             rows, unseen = vocabulary.encode(codes, uniques)
-            if len(unseen) and self.handle_unknown == "error":
-                shown = ", ".join(repr(v) for v in unseen[:5])
-                more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
-                raise ValueError(
-                    f"Found unknown categories in column {table.column_label(j)} during "
-                    f"transform: {shown}{more}. They were not seen in fit. Use "
-                    "handle_unknown='embed' to give them the trained unknown vector."
-                )
+            self._check_unseen(table, j, unseen)
             if j in bag_columns:  # already the output block: one vector per row of X
                 rows = _bag_vectors(
                     self.embeddings_[i], cell, rows, n, self.bag_mode, vocabulary.missing_row
@@ -879,6 +952,41 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             self._check_fits_dtype(table, values, dtype)
             out[:, width:] = values
         return out
+
+    def _transform_on_device(self, table):
+        """``_transform`` of a :class:`DeviceTable`: every step runs on the data's device."""
+        from . import _device
+
+        n = table.n_rows
+        dtype = np.dtype(self.dtype)
+        width = sum(self.embedding_dims_)
+        n_cont = 0 if self.continuous == "drop" else len(self.continuous_columns_)
+        out = _device.empty(n, width + n_cont, dtype, table.device)
+        start = 0
+        for i, j in enumerate(self.categorical_columns_):
+            codes, uniques = table.factorize(j)
+            rows, unseen = _device.encode(self._vocabulary(i), codes, uniques)
+            self._check_unseen(table, j, unseen)
+            dim = self.embeddings_[i].shape[1]
+            _device.gather_into(out[:, start : start + dim], self.embeddings_[i], rows)
+            start += dim
+        if n_cont:
+            cont = self._continuous_matrix(table)
+            values = self._scale(cont) if self.continuous == "scale" else cont
+            self._check_fits_dtype(table, values, dtype)
+            out[:, width:] = values
+        return out
+
+    def _check_unseen(self, table, j, unseen) -> None:
+        """Under ``handle_unknown="error"``, raise if column ``j`` had unseen categories."""
+        if len(unseen) and self.handle_unknown == "error":
+            shown = ", ".join(repr(v) for v in unseen[:5])
+            more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
+            raise ValueError(
+                f"Found unknown categories in column {table.column_label(j)} during "
+                f"transform: {shown}{more}. They were not seen in fit. Use "
+                "handle_unknown='embed' to give them the trained unknown vector."
+            )
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.
@@ -1341,7 +1449,15 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         return int(rule)
 
     def _continuous_matrix(self, table) -> np.ndarray:
-        """The continuous columns of ``table`` as float64, NaN for missing values."""
+        """The continuous columns of ``table`` as float64, NaN for missing values.
+
+        A float64 tensor on the data's device for device-resident input.
+        """
+        if table.on_device:
+            from ._device import stack_columns
+
+            columns = [self._continuous_values(table, j) for j in self.continuous_columns_]
+            return stack_columns(columns, table.n_rows, table.device)
         cont = np.empty((table.n_rows, len(self.continuous_columns_)), dtype=np.float64)
         for out_j, j in enumerate(self.continuous_columns_):
             cont[:, out_j] = self._continuous_values(table, j)
@@ -1355,7 +1471,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 f"Column {table.column_label(j)} is treated as continuous but holds values "
                 f"that are not numbers ({exc}). List it in categorical_features to embed it."
             ) from None
-        if np.isinf(values).any():
+        if _has_inf(values):
             raise ValueError(
                 f"Continuous column {table.column_label(j)} contains infinity; expected "
                 "finite numbers or missing values (NaN). Replace or clip the infinite "
@@ -1364,6 +1480,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         return values
 
     def _scale(self, cont: np.ndarray) -> np.ndarray:
+        if not isinstance(cont, np.ndarray):
+            from ._device import scale
+
+            return scale(cont, self.continuous_mean_, self.continuous_scale_)
         # divide before subtracting: (1e308 - -1e308) would overflow, the z-scores do not
         scale = self.continuous_scale_
         with np.errstate(over="ignore"):
@@ -1373,17 +1493,27 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     def _check_fits_dtype(self, table, values: np.ndarray, dtype: np.dtype) -> None:
         """Raise if a continuous output column would overflow ``dtype`` to inf."""
         limit = np.finfo(dtype).max
+        if not isinstance(values, np.ndarray):
+            from ._device import first_beyond, too_large
+
+            beyond = too_large(values, float(limit))
+            for out_j in np.flatnonzero(beyond):
+                self._raise_too_large(table, first_beyond(values, out_j, limit), out_j, dtype)
+            return
         with np.errstate(invalid="ignore"):
             too_large = ~(np.abs(values) <= limit) & ~np.isnan(values)
         for out_j in np.flatnonzero(too_large.any(axis=0)):
-            j = self.continuous_columns_[out_j]
-            worst = values[too_large[:, out_j], out_j][0]
-            what = "after scaling" if self.continuous == "scale" else "as passed through"
-            raise ValueError(
-                f"Continuous column {table.column_label(j)} has a value that is "
-                f"{worst:.3g} {what}, beyond the largest {dtype.name} ({limit:.3g}); the "
-                "output would be infinite. Clip the column, or use dtype=np.float64."
-            )
+            self._raise_too_large(table, values[too_large[:, out_j], out_j][0], out_j, dtype)
+
+    def _raise_too_large(self, table, worst, out_j, dtype):
+        j = self.continuous_columns_[out_j]
+        limit = np.finfo(dtype).max
+        what = "after scaling" if self.continuous == "scale" else "as passed through"
+        raise ValueError(
+            f"Continuous column {table.column_label(j)} has a value that is "
+            f"{worst:.3g} {what}, beyond the largest {dtype.name} ({limit:.3g}); the "
+            "output would be infinite. Clip the column, or use dtype=np.float64."
+        )
 
     def _check_sample_weight(self, sample_weight, n) -> np.ndarray:
         if sample_weight is None:
@@ -1465,21 +1595,36 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         return standardized.astype(np.float32), "continuous", values.shape[1]
 
 
-def _dask_aware(method):
-    """Route Dask input of ``transform`` / ``fit_transform`` past scikit-learn's output wrapper.
+def _routed(method):
+    """Route Dask input, and output that is not NumPy, past scikit-learn's output wrapper.
 
-    ``set_output`` containers wrap in-memory results; a Dask DataFrame is
-    already a container (lazy, one pandas DataFrame per partition), which
-    the wrapper would try to convert into a single pandas or polars frame.
+    ``set_output`` containers wrap in-memory NumPy results. A Dask DataFrame
+    is already a container (lazy, one pandas DataFrame per partition), which
+    the wrapper would try to convert into a single pandas or polars frame;
+    a torch tensor, CuPy array or cuDF DataFrame (``output_type``) is
+    returned as such.
     """
+    fit_transform = method.__name__ == "fit_transform"
 
     @functools.wraps(method)
     def routed(self, X, *args, **kwargs):
         if not is_dask_collection(X):
-            return method(self, X, *args, **kwargs)
+            if output_kind(self.output_type, device_kind(X)) == "numpy":
+                return method(self, X, *args, **kwargs)
+            if fit_transform:
+                return self._fit_transform(X, *args, **kwargs)
+            check_is_fitted(self, "embeddings_")
+            return self._deliver(self._transform(X), X)
         from ._dask import transform_dask
 
-        if method.__name__ == "fit_transform":
+        if self.output_type != "input":
+            raise ValueError(
+                f"output_type={self.output_type!r} does not apply to Dask input: transform "
+                "returns a lazy Dask DataFrame. Use output_type='input' and convert the "
+                "computed partitions."
+            )
+
+        if fit_transform:
             self.fit(X, *args, **kwargs)
         else:
             check_is_fitted(self, "embeddings_")
@@ -1488,8 +1633,8 @@ def _dask_aware(method):
     return routed
 
 
-EntityEmbeddingEncoder.transform = _dask_aware(EntityEmbeddingEncoder.transform)
-EntityEmbeddingEncoder.fit_transform = _dask_aware(EntityEmbeddingEncoder.fit_transform)
+EntityEmbeddingEncoder.transform = _routed(EntityEmbeddingEncoder.transform)
+EntityEmbeddingEncoder.fit_transform = _routed(EntityEmbeddingEncoder.fit_transform)
 
 
 def _project(table: np.ndarray, method: str, n_components: int, random_state) -> np.ndarray:
@@ -1608,6 +1753,23 @@ def _initial_table(vocabulary, values, matrix, seed):
     initial[positions] = matrix
     initial[vocabulary.unknown_row] = matrix.mean(axis=0)
     return initial.astype(np.float32), positions
+
+
+def _bincount(values, minlength: int) -> np.ndarray:
+    """``np.bincount`` of table rows, held in NumPy or in a device tensor."""
+    if isinstance(values, np.ndarray):
+        return np.bincount(values, minlength=minlength)
+    from ._device import bincount
+
+    return bincount(values, minlength)
+
+
+def _has_inf(values) -> bool:
+    if isinstance(values, np.ndarray):
+        return bool(np.isinf(values).any())
+    from ._device import has_inf
+
+    return has_inf(values)
 
 
 def _valid_weights(weight: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ The loss is accumulated on the device and read once per epoch.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class TrainingConfig:
     device: str
     seed: int
     sparse_min_rows: int | None = None  # tables this large get sparse gradients
+    mixed_precision: str | None = None  # None, "bf16" or "fp16"
 
 
 @dataclass
@@ -202,9 +204,27 @@ class _Adam:
         for optimizer in self.optimizers:
             optimizer.zero_grad(set_to_none=True)
 
-    def step(self) -> None:
+    def step(self, scaler=None) -> None:
         for optimizer in self.optimizers:
-            optimizer.step()
+            if scaler is None:
+                optimizer.step()
+            else:
+                scaler.step(optimizer)
+        if scaler is not None:
+            scaler.update()
+
+
+def _autocast(device: torch.device, mixed_precision: str | None):
+    """The autocast context of the forward pass: float32 (off), bfloat16 or float16.
+
+    Under autocast the linear layers run in the low precision; embedding
+    lookups, batch normalisation and the losses stay in float32, and so do the
+    parameters and the optimiser's state.
+    """
+    if mixed_precision is None:
+        return contextlib.nullcontext
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[mixed_precision]
+    return lambda: torch.autocast(device_type=device.type, dtype=dtype)
 
 
 def _per_sample_loss(task: str, output: Tensor, target: Tensor) -> Tensor:
@@ -216,8 +236,8 @@ def _per_sample_loss(task: str, output: Tensor, target: Tensor) -> Tensor:
 
 
 def _evaluate(
-    loss_fn, modules: list[nn.Module], generator: torch.Generator, rows: Tensor, cont: Tensor,
-    target: Tensor, weight: Tensor, *bags: Tensor,
+    loss_fn, modules: list[nn.Module], generator: torch.Generator, autocast, rows: Tensor,
+    cont: Tensor, target: Tensor, weight: Tensor, *bags: Tensor,
 ) -> tuple[Tensor, Tensor]:  # fmt: skip
     """Weighted sum of the loss over held-out rows, and the sum of their weights.
 
@@ -232,8 +252,9 @@ def _evaluate(
         for start in range(0, rows.shape[0], _EVAL_CHUNK):
             chunk = slice(start, start + _EVAL_CHUNK)
             chunk_bags = [bag[chunk] for bag in bags]
-            loss = loss_fn(rows[chunk], cont[chunk], target[chunk], chunk_bags, generator)
-            total += (loss * weight[chunk]).sum()
+            with autocast():
+                loss = loss_fn(rows[chunk], cont[chunk], target[chunk], chunk_bags, generator)
+            total += (loss.float() * weight[chunk]).sum()
     for module in modules:
         module.train()
     return total, weight.sum()
@@ -386,7 +407,11 @@ def _train(
     config, device, initial_tables, frozen_rows, bags, bag_modes, replacements,
     self_supervision, stream,
 ) -> TrainingResult:  # fmt: skip
-    def to_device(array: np.ndarray, index=None) -> Tensor:
+    def to_device(array: np.ndarray | Tensor, index=None) -> Tensor:
+        if isinstance(array, Tensor):  # device-resident input: gathered where it is
+            if index is not None:
+                array = array[torch.as_tensor(index, device=array.device)]
+            return array.to(device).contiguous()
         array = array if index is None else array[index]
         return torch.from_numpy(np.ascontiguousarray(array)).to(device)
 
@@ -484,6 +509,9 @@ def _train(
             return _per_sample_loss(task, net(rows, cont, bags), target)
 
     optimizer = _Adam(net, config, tuple(modules[1:]))
+    autocast = _autocast(device, config.mixed_precision)
+    # float16 gradients underflow without loss scaling; bfloat16 has float32's range
+    scaler = torch.amp.GradScaler(device.type) if config.mixed_precision == "fp16" else None
     result = TrainingResult(embeddings=[], validation_scores=[] if val else None)
     best_score, best_state, no_improvement = -np.inf, None, 0
 
@@ -510,14 +538,15 @@ def _train(
         for start, stop in _batch_bounds(n_chunk, config.batch_size):
             weight = ep_weight[start:stop]
             batch_bags = [bag[start:stop] for bag in ep_bags]
-            per_row = loss_fn(
-                ep_rows[start:stop], ep_cont[start:stop], ep_target[start:stop], batch_bags
-            )
-            weighted = (per_row * weight).sum()
+            with autocast():
+                per_row = loss_fn(
+                    ep_rows[start:stop], ep_cont[start:stop], ep_target[start:stop], batch_bags
+                )
+            weighted = (per_row.float() * weight).sum()
             loss = weighted / ((stop - start) * weight_scale)
             optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            (loss if scaler is None else scaler.scale(loss)).backward()
+            optimizer.step(scaler)
             if frozen:
                 with torch.no_grad():
                     for weight_table, index, values in frozen:
@@ -539,7 +568,9 @@ def _train(
             generator = torch.Generator(device=device).manual_seed(config.seed)
             loss_sum = weight_sum = torch.zeros((), device=device)
             for chunk in validation_chunks():
-                chunk_loss, chunk_weight = _evaluate(loss_fn, modules, generator, *chunk)
+                chunk_loss, chunk_weight = _evaluate(
+                    loss_fn, modules, generator, autocast, *chunk
+                )
                 loss_sum, weight_sum = loss_sum + chunk_loss, weight_sum + chunk_weight
             score = -float(loss_sum / weight_sum.clamp_min(torch.finfo(torch.float32).tiny))
             result.validation_scores.append(score)
