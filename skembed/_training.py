@@ -568,9 +568,7 @@ def _train(
             generator = torch.Generator(device=device).manual_seed(config.seed)
             loss_sum = weight_sum = torch.zeros((), device=device)
             for chunk in validation_chunks():
-                chunk_loss, chunk_weight = _evaluate(
-                    loss_fn, modules, generator, autocast, *chunk
-                )
+                chunk_loss, chunk_weight = _evaluate(loss_fn, modules, generator, autocast, *chunk)
                 loss_sum, weight_sum = loss_sum + chunk_loss, weight_sum + chunk_weight
             score = -float(loss_sum / weight_sum.clamp_min(torch.finfo(torch.float32).tiny))
             result.validation_scores.append(score)
