@@ -31,10 +31,45 @@
 3. Peak memory (RSS) of fit and transform, each measured in a fresh subprocess;
    the peak CUDA memory as well when training runs on a GPU.
 
+4. GPU figures, measured only when CUDA is available (and ``--device`` is not
+   ``cpu``); otherwise the results say "not measured". The data is already on the
+   device: X is one float32 CUDA tensor (``torch.as_tensor(matrix, device="cuda")``;
+   category codes are stored as float32 values, exact below 2**24, next to the
+   continuous columns) and y an int64 CUDA tensor, so neither fit nor transform
+   copies rows from the host. Two shapes:
+
+   * the lab shape above as a matrix (4 code columns, then the continuous one),
+     with the encoder's default network (``categorical_features=[0, 1, 2, 3]``);
+   * a Criteo-like shape (``make_criteo_like``): 10,000,000 rows, 26 categorical
+     columns with cardinalities log-spaced from 10 to 1,000,000 and Zipf-skewed
+     codes, 13 lognormal continuous columns and a binary target depending on four
+     categorical and two continuous columns; ``embedding_dim=16`` for every column,
+     default network otherwise (``--quick``: 1,000,000 rows).
+
+   Training: rows/s per epoch by the same epoch difference as in section 1
+   (``early_stopping=False``), with ``torch.cuda.synchronize()`` around the fits, at
+   batch sizes 128 (the default), 1024, 8192 and 65536, and with
+   ``mixed_precision="bf16"`` at the largest batch; the peak CUDA memory allocated
+   (``torch.cuda.max_memory_allocated``, input tensors included) is recorded.
+   Transform: ``transform(X_cuda)`` on the Criteo-like matrix (output a float32 CUDA
+   tensor: the output follows the input), synchronized, fastest of 3 calls after a
+   warm-up call; GB/s = (bytes of X read + bytes of the output written) / seconds.
+   Next to it the device's memory bandwidth: the rate of a 2 GiB device-to-device
+   ``dst.copy_(src)`` (read + write bytes), and the theoretical peak
+   ``2 * memory clock * bus width / 8`` where torch exposes those properties.
+   Targets: training at least 100M rows/s per epoch on an H100 for the default
+   network with the data on the device (the fastest batch size counts, and is
+   named); transform at least 70% of the measured copy bandwidth.
+   ``--gpu-smoke`` runs this section's code on the CPU with torch CPU tensors and
+   20,000 rows (a check of the code path, not a measurement; results/
+   speed_gpu_smoke.*); ``--gpu-only`` runs only this section (results/speed_gpu.*).
+
 Usage::
 
-    python benchmarks/speed.py            # full run (about 5-15 min on 2 cores)
-    python benchmarks/speed.py --quick    # smoke run on 200k rows, results/speed_quick.json
+    python benchmarks/speed.py              # full run (about 5-15 min on 2 cores)
+    python benchmarks/speed.py --quick      # smoke run on 200k rows, results/speed_quick.json
+    python benchmarks/speed.py --gpu-only   # only the GPU figures, results/speed_gpu.json
+    python benchmarks/speed.py --gpu-smoke  # GPU code path on the CPU, tiny sizes
 """
 
 from __future__ import annotations
@@ -45,6 +80,7 @@ import json
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +119,18 @@ TRANSFORM_ROWS = 1_000_000
 TRANSFORM_CARDINALITIES = (10, 1000, 100_000)
 CPU_TARGET = 3.0
 GPU_TARGET = 50.0
+CRITEO_ROWS = 10_000_000
+CRITEO_CATEGORICAL = 26
+CRITEO_CONTINUOUS = 13
+CRITEO_MAX_CARDINALITY = 1_000_000
+CRITEO_DIM = 16
+CRITEO_SIGNAL_COLUMNS = (2, 9, 17, 25)  # categorical columns the target depends on
+GPU_BATCH_SIZES = (128, 1024, 8192, 65536)
+GPU_TRAIN_TARGET = 100e6  # rows/s per epoch
+GPU_TRANSFORM_TARGET = 0.70  # of the measured device-to-device copy bandwidth
+GPU_TRANSFORM_REPEATS = 3
+GPU_COPY_BYTES = 2 * 2**30
+GPU_SMOKE_ROWS = 20_000
 
 
 # ---------------------------------------------------------------------- data
@@ -128,6 +176,45 @@ def make_transform_data(n: int, seed: int = 1):
         logit += rng.normal(0.0, 0.5, size=card)[codes]
     y = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(np.int64)
     return pd.DataFrame(columns), y
+
+
+def criteo_cardinalities() -> tuple[int, ...]:
+    """The 26 cardinalities of the Criteo-like shape: log-spaced from 10 to 1,000,000."""
+    grid = np.geomspace(10, CRITEO_MAX_CARDINALITY, CRITEO_CATEGORICAL)
+    return tuple(int(round(c)) for c in grid)
+
+
+def make_criteo_like(n: int, seed: int = 2):
+    """A Criteo-like float32 matrix ``X`` of shape (n, 39) and a binary int64 target ``y``.
+
+    Columns 0-25 are categorical: Zipf-skewed codes (``zipf_codes``) over the
+    cardinalities of ``criteo_cardinalities`` (10 to 1,000,000), stored as float32
+    values (exact below 2**24) so that one float32 matrix holds every column. Columns
+    26-38 are continuous: lognormal, heavy-tailed like Criteo's counts. The target
+    depends on the categorical columns ``CRITEO_SIGNAL_COLUMNS`` and on two of the
+    continuous ones.
+    """
+    rng = np.random.default_rng(seed)
+    X = np.empty((n, CRITEO_CATEGORICAL + CRITEO_CONTINUOUS), dtype=np.float32)
+    logit = np.full(n, -1.5)
+    for j, card in enumerate(criteo_cardinalities()):
+        codes = zipf_codes(rng, n, card)
+        X[:, j] = codes
+        if j in CRITEO_SIGNAL_COLUMNS:
+            logit += rng.normal(0.0, 0.8, size=card)[codes]
+    for k in range(CRITEO_CONTINUOUS):
+        X[:, CRITEO_CATEGORICAL + k] = rng.lognormal(0.0, 0.5 + 0.1 * k, size=n)
+    first = CRITEO_CATEGORICAL
+    logit += 0.6 * np.log(X[:, first]) - 0.4 * np.log(X[:, first + 1])
+    y = (rng.random(n) < 1.0 / (1.0 + np.exp(-logit))).astype(np.int64)
+    return X, y
+
+
+def lab_matrix(X: pd.DataFrame) -> np.ndarray:
+    """The lab frame as one float32 matrix: the 4 category codes, then ``x0``."""
+    columns = [np.asarray(X[c].cat.codes, dtype=np.float32) for c in LAB_COLUMNS]
+    columns.append(X["x0"].to_numpy(np.float32))
+    return np.stack(columns, axis=1)
 
 
 # ------------------------------------------------------------------ training
@@ -433,6 +520,375 @@ def measure_memory(task: str, rows: int, device: str, args) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# ----------------------------------------------------------------------- GPU
+
+
+def _synchronizer(device: str):
+    """``torch.cuda.synchronize`` for a CUDA device, a no-op otherwise."""
+    if torch.device(device).type == "cuda":
+        return lambda: torch.cuda.synchronize(device)
+    return lambda: None
+
+
+def gpu_encoder(
+    max_iter: int,
+    *,
+    device: str,
+    batch_size: int,
+    n_categorical: int,
+    embedding_dim="auto",
+    mixed_precision: str | None = None,
+):
+    """The encoder's default network on a float32 matrix whose first columns are codes."""
+    from skembed import EntityEmbeddingEncoder
+
+    extra = {} if mixed_precision is None else {"mixed_precision": mixed_precision}
+    return EntityEmbeddingEncoder(
+        **extra,
+        categorical_features=list(range(n_categorical)),
+        embedding_dim=embedding_dim,
+        batch_size=batch_size,
+        early_stopping=False,
+        n_iter_no_change=1_000_000,
+        max_iter=max_iter,
+        device=device,
+        random_state=0,
+    )
+
+
+def time_device_epochs(make, X, y, extra_epochs: int, device: str) -> dict:
+    """``time_encoder_epochs`` for tensors on ``device``, synchronized around each fit.
+
+    A fit on the first 5000 rows first takes the one-time costs (kernels, autocast)
+    out of the timings; the peak CUDA memory is that of the two timed fits, the
+    input tensors included.
+    """
+    sync, cuda = _synchronizer(device), torch.device(device).type == "cuda"
+    warm = min(len(X), 5000)
+    make(1).fit(X[:warm], y[:warm])
+    sync()
+    gc.collect()
+    if cuda:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+    sync()
+    with Timer() as t1:
+        enc = make(1).fit(X, y)
+        sync()
+    del enc
+    gc.collect()
+    sync()
+    with Timer() as tk:
+        enc = make(1 + extra_epochs).fit(X, y)
+        sync()
+    if enc.n_iter_ != 1 + extra_epochs:
+        raise RuntimeError(f"expected {1 + extra_epochs} epochs, the fit ran {enc.n_iter_}")
+    epoch = max((tk.seconds - t1.seconds) / extra_epochs, 1e-9)
+    peak = int(torch.cuda.max_memory_allocated(device)) if cuda else None
+    return {
+        "fit_1_epoch_s": t1.seconds,
+        f"fit_{1 + extra_epochs}_epochs_s": tk.seconds,
+        "epoch_s": epoch,
+        "setup_s": t1.seconds - epoch,
+        "n_train_rows": len(X),
+        "rows_per_s": len(X) / epoch,
+        "embedding_dims": [int(d) for d in enc.embedding_dims_],
+        "table_rows": [int(np.shape(e)[0]) for e in enc.embeddings_],
+        "hidden_layer_sizes": list(enc.hidden_layer_sizes),
+        "final_train_loss": float(enc.loss_curve_[-1]),
+        "cuda_peak_allocated_bytes": peak,
+    }
+
+
+def copy_bandwidth(device: str, nbytes: int, copies: int = 10, repeats: int = 3) -> dict:
+    """Rate of ``dst.copy_(src)`` of ``nbytes`` on ``device``, read + write bytes counted."""
+    sync = _synchronizer(device)
+    src = torch.ones(nbytes, dtype=torch.uint8, device=device)
+    dst = torch.empty_like(src)
+    dst.copy_(src)  # warm-up
+    sync()
+    best = np.inf
+    for _ in range(repeats):
+        sync()
+        with Timer() as t:
+            for _ in range(copies):
+                dst.copy_(src)
+            sync()
+        best = min(best, t.seconds / copies)
+    del src, dst
+    return {
+        "copy_bytes": nbytes,
+        "copy_s_best": best,
+        "bytes_per_s": 2 * nbytes / best,
+        "gb_per_s": 2 * nbytes / best / 1e9,
+    }
+
+
+def gpu_properties(device: str) -> dict:
+    """Name, versions, memory size and the theoretical memory bandwidth of ``device``."""
+    info = {"torch": torch.__version__, "cuda": torch.version.cuda}
+    if torch.device(device).type != "cuda":
+        return {**info, "name": "CPU (--gpu-smoke)"}
+    props = torch.cuda.get_device_properties(device)
+    clock_khz = getattr(props, "memory_clock_rate", None)
+    bus_bits = getattr(props, "memory_bus_width", None)
+    peak = 2 * clock_khz * 1e3 * bus_bits / 8 if clock_khz and bus_bits else None
+    return {
+        **info,
+        "name": props.name,
+        "compute_capability": f"{props.major}.{props.minor}",
+        "multi_processor_count": props.multi_processor_count,
+        "total_memory_bytes": int(props.total_memory),
+        "memory_clock_khz": clock_khz,
+        "memory_bus_width_bits": bus_bits,
+        "theoretical_bytes_per_s": peak,
+        "theoretical_gb_per_s": peak / 1e9 if peak else None,
+    }
+
+
+def time_device_transform(enc, X, device: str, repeats: int) -> dict:
+    """``enc.transform(X)`` with X on ``device``: fastest of ``repeats`` after a warm-up."""
+    sync = _synchronizer(device)
+    sync()
+    with Timer() as t_first:
+        out = enc.transform(X)
+        sync()
+    kind = f"{type(out).__module__}.{type(out).__qualname__}"
+    out_device = str(out.device) if isinstance(out, torch.Tensor) else "host"
+    shape, dtype, out_bytes = list(out.shape), str(out.dtype), int(out.nbytes)
+    del out
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        sync()
+        with Timer() as t:
+            out = enc.transform(X)
+            sync()
+        times.append(t.seconds)
+        del out
+    best = min(times)
+    in_bytes = int(X.nbytes)
+    follows = isinstance(X, torch.Tensor) and out_device == str(X.device)
+    return {
+        "rows": len(X),
+        "first_call_s": t_first.seconds,
+        "transform_s_all": times,
+        "transform_s_best": best,
+        "rows_per_s": len(X) / best,
+        "input_bytes": in_bytes,
+        "output_bytes": out_bytes,
+        "output_shape": shape,
+        "output_dtype": dtype,
+        "output_type": kind,
+        "output_device": out_device,
+        "output_follows_input": follows,
+        "bytes_per_s": (in_bytes + out_bytes) / best,
+        "gb_per_s": (in_bytes + out_bytes) / best / 1e9,
+    }
+
+
+def _error(exc: BaseException) -> dict:
+    return {"error": f"{type(exc).__name__}: {exc}".strip()[:500]}
+
+
+def _free(device: str) -> None:
+    gc.collect()
+    if torch.device(device).type == "cuda":
+        torch.cuda.empty_cache()
+
+
+def gpu_configs(batch_sizes) -> list[tuple[int, str | None]]:
+    """(batch size, mixed precision) pairs: every batch size, then bf16 at the largest."""
+    return [(b, None) for b in batch_sizes] + [(max(batch_sizes), "bf16")]
+
+
+def run_gpu(args, device: str) -> dict:
+    """Section 4: training rows/s and transform GB/s with the data on the device."""
+    smoke = args.gpu_smoke
+    if smoke:
+        device = "cpu"
+    elif torch.device(device).type != "cuda":
+        reason = "no CUDA device" if not torch.cuda.is_available() else f"--device {device}"
+        print(f"\n## GPU figures: not measured ({reason})", flush=True)
+        return {"measured": False, "reason": reason}
+    sync = _synchronizer(device)
+    props = gpu_properties(device)
+    configs = gpu_configs(args.gpu_batch_sizes)
+    gpu = {
+        "measured": True,
+        "smoke": smoke,
+        "device": device,
+        "properties": props,
+        "config": {
+            "lab_rows": args.rows,
+            "criteo_rows": args.criteo_rows,
+            "criteo_cardinalities": criteo_cardinalities(),
+            "criteo_continuous": CRITEO_CONTINUOUS,
+            "criteo_embedding_dim": CRITEO_DIM,
+            "batch_sizes": list(args.gpu_batch_sizes),
+            "configs": [{"batch_size": b, "mixed_precision": mp} for b, mp in configs],
+            "extra_epochs": args.gpu_epochs,
+            "transform_repeats": GPU_TRANSFORM_REPEATS,
+            "copy_bytes": args.gpu_copy_bytes,
+        },
+        "targets": {
+            "training_rows_per_s": GPU_TRAIN_TARGET,
+            "transform_fraction_of_copy_bandwidth": GPU_TRANSFORM_TARGET,
+        },
+    }
+    title = "GPU code path on the CPU (--gpu-smoke)" if smoke else f"GPU: {props['name']}"
+    print(
+        f"\n## {title}; torch {props['torch']}, CUDA {props['cuda']}; data on {device}",
+        flush=True,
+    )
+
+    # -- memory bandwidth: device-to-device copy --------------------------------
+    try:
+        bandwidth = copy_bandwidth(device, args.gpu_copy_bytes)
+    except Exception as exc:  # reported; the other figures still run
+        bandwidth = _error(exc)
+    bandwidth["theoretical_gb_per_s"] = props.get("theoretical_gb_per_s")
+    gpu["bandwidth"] = bandwidth
+    _free(device)
+    if "error" in bandwidth:
+        print(f"  copy bandwidth: {bandwidth['error']}", flush=True)
+    else:
+        peak = bandwidth["theoretical_gb_per_s"]
+        print(
+            f"  memory bandwidth: copy of {fmt_bytes(bandwidth['copy_bytes'])} "
+            f"{bandwidth['gb_per_s']:.1f} GB/s (read + write); theoretical peak "
+            f"{f'{peak:.1f} GB/s' if peak else 'not exposed by torch'}",
+            flush=True,
+        )
+
+    # -- training rows/s per epoch, data on the device -------------------------
+    gpu["training"] = {}
+    for shape in ("lab", "criteo"):
+        with Timer() as t_data:
+            if shape == "lab":
+                frame, y_np = make_lab_data(args.rows)
+                X_np, n_cat, dim = lab_matrix(frame), len(LAB_COLUMNS), "auto"
+                del frame
+            else:
+                X_np, y_np = make_criteo_like(args.criteo_rows)
+                n_cat, dim = CRITEO_CATEGORICAL, CRITEO_DIM
+            X = torch.as_tensor(X_np, device=device)
+            y = torch.as_tensor(y_np, device=device)
+            del X_np, y_np
+            sync()
+        print(
+            f"  {shape} shape: {tuple(X.shape)} {X.dtype} on {X.device}, positive rate "
+            f"{y.double().mean().item():.3f}; generated and moved in "
+            f"{fmt_seconds(t_data.seconds)}",
+            flush=True,
+        )
+        runs = []
+        for batch, precision in configs:
+            make = partial(
+                gpu_encoder,
+                device=device,
+                batch_size=batch,
+                n_categorical=n_cat,
+                embedding_dim=dim,
+                mixed_precision=precision,
+            )
+            try:
+                r = time_device_epochs(make, X, y, args.gpu_epochs, device)
+            except Exception as exc:  # reported; the next configuration still runs
+                r = _error(exc)
+            _free(device)
+            r = {"batch_size": batch, "mixed_precision": precision, **r}
+            runs.append(r)
+            label = f"    batch {batch:>6} {precision or 'fp32':<5}"
+            if "error" in r:
+                print(f"{label} error: {r['error']}", flush=True)
+                continue
+            print(
+                f"{label} {fmt_rate(r['rows_per_s']):>16} per epoch (epoch "
+                f"{fmt_seconds(r['epoch_s'])}, setup {fmt_setup(r['setup_s'])}, final loss "
+                f"{r['final_train_loss']:.4f}, CUDA peak "
+                f"{fmt_bytes(r['cuda_peak_allocated_bytes'])})",
+                flush=True,
+            )
+        ok = [r for r in runs if "error" not in r]
+        best = max(ok, key=lambda r: r["rows_per_s"]) if ok else None
+        passed = best is not None and best["rows_per_s"] >= GPU_TRAIN_TARGET
+        gpu["training"][shape] = {
+            "rows": len(X),
+            "columns": int(X.shape[1]),
+            "n_categorical": n_cat,
+            "embedding_dim": dim,
+            "data_generation_s": t_data.seconds,
+            "runs": runs,
+            "best": best,
+            "pass": None if smoke else bool(passed),
+        }
+        if shape == "lab":
+            del X, y
+            _free(device)
+
+    # -- transform GB/s, input and output on the device ------------------------
+    try:
+        with Timer() as t_fit:
+            enc = gpu_encoder(
+                1,
+                device=device,
+                batch_size=max(args.gpu_batch_sizes),
+                n_categorical=CRITEO_CATEGORICAL,
+                embedding_dim=CRITEO_DIM,
+            ).fit(X, y)
+            sync()
+        transform = time_device_transform(enc, X, device, GPU_TRANSFORM_REPEATS)
+        transform["fit_s"] = t_fit.seconds
+        del enc
+    except Exception as exc:  # reported in the results
+        transform = _error(exc)
+    del X, y
+    _free(device)
+    if "error" not in transform and "error" not in bandwidth:
+        fraction = transform["bytes_per_s"] / bandwidth["bytes_per_s"]
+        transform["fraction_of_copy_bandwidth"] = fraction
+        peak = props.get("theoretical_bytes_per_s")
+        transform["fraction_of_theoretical"] = transform["bytes_per_s"] / peak if peak else None
+        # the target is for device-resident output: a host output does not pass
+        passed = fraction >= GPU_TRANSFORM_TARGET and transform["output_follows_input"]
+        transform["pass"] = None if smoke else bool(passed)
+    gpu["transform"] = transform
+    if "error" in transform:
+        print(f"  transform: error: {transform['error']}", flush=True)
+    else:
+        note = "" if transform["output_follows_input"] else " -- NOT on the input's device"
+        print(
+            f"  transform: {transform['rows']:,} rows in "
+            f"{fmt_seconds(transform['transform_s_best'])} -> "
+            f"{transform['gb_per_s']:.2f} GB/s ({fmt_bytes(transform['input_bytes'])} read + "
+            f"{fmt_bytes(transform['output_bytes'])} written; output "
+            f"{transform['output_type']} {transform['output_dtype']} on "
+            f"{transform['output_device']}{note}); "
+            f"{transform.get('fraction_of_copy_bandwidth', float('nan')):.0%} of the copy "
+            f"bandwidth",
+            flush=True,
+        )
+    return gpu
+
+
+def gpu_errors(gpu: dict) -> list[str]:
+    """The errors recorded by the GPU section, each prefixed with where it happened."""
+    if not gpu.get("measured"):
+        return []
+    errors = (
+        [f"copy bandwidth: {gpu['bandwidth']['error']}"] if "error" in gpu["bandwidth"] else []
+    )
+    for shape, t in gpu["training"].items():
+        for r in t["runs"]:
+            if "error" in r:
+                precision = r["mixed_precision"] or "fp32"
+                errors.append(f"{shape} batch {r['batch_size']} {precision}: {r['error']}")
+    if "error" in gpu["transform"]:
+        errors.append(f"transform: {gpu['transform']['error']}")
+    return errors
+
+
 # ---------------------------------------------------------------------- main
 
 
@@ -451,6 +907,8 @@ def run(args) -> dict:
     payload = {
         "benchmark": "speed",
         "quick": args.quick,
+        "gpu_only": args.gpu_only,
+        "gpu_smoke": args.gpu_smoke,
         "machine": info,
         "device": device,
         "config": {
@@ -481,6 +939,11 @@ def run(args) -> dict:
             "is reported separately. rows/s = training rows per epoch / epoch time."
         ),
     }
+
+    if args.gpu_only or args.gpu_smoke:
+        payload["gpu"] = run_gpu(args, device)
+        payload["total_seconds"] = time.perf_counter() - t_start
+        return payload
 
     # -- training --------------------------------------------------------------
     with Timer() as t_data:
@@ -591,11 +1054,64 @@ def run(args) -> dict:
                 flush=True,
             )
     payload["memory"] = memory
+
+    # -- GPU: data on the device -------------------------------------------------
+    payload["gpu"] = run_gpu(args, device)
     payload["total_seconds"] = time.perf_counter() - t_start
     return payload
 
 
+def _verdict(passed: bool | None) -> str:
+    return "SMOKE (not a target check)" if passed is None else ("PASS" if passed else "FAIL")
+
+
+def gpu_pass_lines(gpu: dict | None) -> list[str]:
+    """The GPU targets' lines; one line saying so when the GPU section was not measured."""
+    if not gpu:
+        return []
+    if not gpu.get("measured"):
+        reason = gpu.get("reason", "no CUDA device")
+        where = " on this machine" if reason == "no CUDA device" else ""
+        return [f"GPU figures: not measured ({reason}{where})"]
+    lines = []
+    name = gpu["properties"]["name"]
+    for shape, t in gpu["training"].items():
+        best, label = t["best"], "Criteo-like" if shape == "criteo" else "lab"
+        if best is None:
+            lines.append(f"FAIL: GPU training, {label} shape: every configuration failed")
+            continue
+        default = next(
+            (r for r in t["runs"] if r["batch_size"] == 128 and r["mixed_precision"] is None),
+            None,
+        )
+        at_default = (
+            f"; batch 128: {fmt_rate(default['rows_per_s'])}"
+            if default and "error" not in default
+            else ""
+        )
+        lines.append(
+            f"{_verdict(t['pass'])}: GPU training, {label} shape ({t['rows']:,} rows, data on "
+            f"the device): {fmt_rate(best['rows_per_s'])} per epoch >= "
+            f"{fmt_rate(GPU_TRAIN_TARGET)} at batch {best['batch_size']} "
+            f"{best['mixed_precision'] or 'fp32'}{at_default}; on {name}"
+        )
+    tf, bw = gpu["transform"], gpu["bandwidth"]
+    if "error" in tf or "error" in bw:
+        lines.append("FAIL: GPU transform: " + tf.get("error", bw.get("error", "")))
+    else:
+        lines.append(
+            f"{_verdict(tf['pass'])}: GPU transform, Criteo-like shape ({tf['rows']:,} rows, "
+            f"input and output on the device): {tf['gb_per_s']:.1f} GB/s = "
+            f"{tf['fraction_of_copy_bandwidth']:.0%} of the measured copy bandwidth "
+            f"{bw['gb_per_s']:.1f} GB/s >= {GPU_TRANSFORM_TARGET:.0%}; on {name}"
+        )
+    return lines
+
+
 def pass_lines(payload: dict) -> list[str]:
+    gpu = gpu_pass_lines(payload.get("gpu"))
+    if "training" not in payload:  # --gpu-only, --gpu-smoke
+        return gpu
     tr, tf = payload["training"], payload["transform"]
     where = "GPU" if payload["device"].startswith("cuda") else "CPU"
     ee = tf["results"]["EntityEmbeddingEncoder"]["rows_per_s"]
@@ -609,6 +1125,7 @@ def pass_lines(payload: dict) -> list[str]:
         f"{'PASS' if tf['pass'] else 'FAIL'}: transform EntityEmbeddingEncoder "
         f"{fmt_rate(ee)} >= OrdinalEncoder {fmt_rate(ordinal)} "
         f"({tf['ratio_vs_ordinal']:.2f}x, {tf['rows']:,} rows of strings)",
+        *gpu,
     ]
 
 
@@ -618,18 +1135,37 @@ def fmt_setup(seconds: float) -> str:
 
 
 def render_markdown(payload: dict) -> str:
-    tr, tf = payload["training"], payload["transform"]
-    lab, dl, de = tr["encoder_lab"], tr["dataloader_lab"], tr["encoder_defaults"]
+    if payload.get("gpu_smoke"):
+        title = " (--gpu-smoke: the GPU section's code on the CPU, not a measurement)"
+    else:
+        title = (" (--quick smoke run)" if payload["quick"] else "") + (
+            " (--gpu-only)" if payload.get("gpu_only") else ""
+        )
     lines = [
-        f"# Speed benchmark{' (--quick smoke run)' if payload['quick'] else ''}",
+        f"# Speed benchmark{title}",
         "",
         machine_summary(payload["machine"]),
         *([busy_warning(payload["machine"])] if busy_warning(payload["machine"]) else []),
-        f"Training device: {payload['device']}, torch threads "
-        f"{payload['config']['torch_threads']}.",
-        "",
-        payload["method"],
-        "",
+    ]
+    if "training" in payload:
+        lines += [
+            f"Training device: {payload['device']}, torch threads "
+            f"{payload['config']['torch_threads']}.",
+            "",
+            payload["method"],
+            "",
+            *cpu_sections_markdown(payload),
+        ]
+    lines += gpu_markdown(payload.get("gpu"))
+    lines += ["", *pass_lines(payload), "", f"Total: {fmt_seconds(payload['total_seconds'])}."]
+    return "\n".join(lines) + "\n"
+
+
+def cpu_sections_markdown(payload: dict) -> list[str]:
+    """Sections 1-3: training against the DataLoader, transform, peak memory."""
+    tr, tf = payload["training"], payload["transform"]
+    lab, dl, de = tr["encoder_lab"], tr["dataloader_lab"], tr["encoder_defaults"]
+    lines = [
         f"## Training ({tr['rows']:,} rows, lab network: dims 7/3/3/3, MLP 200-70, batch 1000)",
         "",
     ]
@@ -727,8 +1263,143 @@ def render_markdown(payload: dict) -> str:
                 ["l", "r", "r", "r", "r"],
             )
         )
-    lines += ["", *pass_lines(payload), "", f"Total: {fmt_seconds(payload['total_seconds'])}."]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def gpu_markdown(gpu: dict | None) -> list[str]:
+    """Section 4: the GPU figures (``pass_lines`` says why when they were not measured)."""
+    if not gpu or not gpu.get("measured"):
+        return []
+    props, cfg, bw, tf = gpu["properties"], gpu["config"], gpu["bandwidth"], gpu["transform"]
+    head = (
+        "GPU code path on the CPU (--gpu-smoke; figures are not GPU figures)"
+        if gpu["smoke"]
+        else f"GPU: {props['name']}"
+    )
+    lines = [
+        "",
+        f"## {head}",
+        "",
+        f"Device {gpu['device']}, torch {props['torch']}, CUDA {props['cuda']}"
+        + (
+            f", compute capability {props['compute_capability']}, "
+            f"{fmt_bytes(props['total_memory_bytes'])}"
+            if "compute_capability" in props
+            else ""
+        )
+        + ". X is one float32 tensor on the device (category codes as float32 values, "
+        "then the continuous columns) and y an int64 tensor on the device. Training: "
+        f"rows/s per epoch = rows / ((fit(max_iter={1 + cfg['extra_epochs']}) - "
+        f"fit(max_iter=1)) / {cfg['extra_epochs']}), early_stopping=False, synchronized; "
+        "the encoder's default network. CUDA peak = torch.cuda.max_memory_allocated over "
+        "the two timed fits, input tensors included.",
+        "",
+    ]
+    shapes = {
+        "lab": "lab shape: 4 categorical columns (3303, 14, 61, 90 categories, Zipf) + 1 "
+        "continuous, embedding_dim='auto'",
+        "criteo": f"Criteo-like: {CRITEO_CATEGORICAL} categorical columns (cardinalities "
+        f"log-spaced from 10 to {CRITEO_MAX_CARDINALITY:,}, Zipf) + {CRITEO_CONTINUOUS} "
+        f"lognormal, embedding_dim={CRITEO_DIM}",
+    }
+    lines += [f"* {shapes[shape]}." for shape in gpu["training"]] + [""]
+    rows = []
+    for shape, t in gpu["training"].items():
+        for r in t["runs"]:
+            label = "Criteo-like" if shape == "criteo" else "lab"
+            cells = [f"{label}, {t['rows']:,} rows", r["batch_size"]]
+            cells.append(r["mixed_precision"] or "fp32")
+            if "error" in r:
+                rows.append([*cells, "error", "", "", "", "", r["error"]])
+                continue
+            rows.append(
+                [
+                    *cells,
+                    fmt_rate(r["rows_per_s"]),
+                    fmt_seconds(r["epoch_s"]),
+                    fmt_setup(r["setup_s"]),
+                    fmt_bytes(r["cuda_peak_allocated_bytes"]),
+                    f"{r['final_train_loss']:.4f}",
+                    "",
+                ]
+            )
+    lines.append(
+        markdown_table(
+            [
+                "Shape",
+                "batch",
+                "precision",
+                "rows/s per epoch",
+                "epoch",
+                "setup",
+                "CUDA peak",
+                "final loss",
+                "note",
+            ],
+            rows,
+            ["l", "r", "l", "r", "r", "r", "r", "r", "l"],
+        )
+    )
+    lines += [
+        "",
+        f"Target: {fmt_rate(GPU_TRAIN_TARGET)} per epoch (H100, default network, data on "
+        "the device); the fastest configuration counts.",
+        "",
+        "### Transform and memory bandwidth",
+        "",
+        "transform(X) with X on the device and the output on the device, synchronized, "
+        f"fastest of {cfg['transform_repeats']} calls after a warm-up call; GB/s = (bytes "
+        "of X + bytes of the output) / seconds. Copy bandwidth: dst.copy_(src) of "
+        f"{fmt_bytes(cfg['copy_bytes'])} on the device, read + write bytes. Theoretical: "
+        "2 x memory clock x bus width / 8.",
+        "",
+    ]
+    if "error" in bw:
+        copy = theory = "error"
+    else:
+        copy = f"{bw['gb_per_s']:.1f}"
+        peak = bw.get("theoretical_gb_per_s")
+        theory = f"{peak:.1f}" if peak else "not exposed"
+    if "error" in tf:
+        lines.append(f"Transform error: {tf['error']}")
+        lines.append(f"Copy bandwidth {copy} GB/s; theoretical {theory} GB/s.")
+        return lines
+    fraction = tf.get("fraction_of_copy_bandwidth")
+    theoretical_fraction = tf.get("fraction_of_theoretical")
+    row = [
+        f"{tf['rows']:,}",
+        fmt_seconds(tf["transform_s_best"]),
+        fmt_rate(tf["rows_per_s"]),
+        f"{fmt_bytes(tf['input_bytes'])} + {fmt_bytes(tf['output_bytes'])}",
+        f"{tf['gb_per_s']:.1f}",
+        copy,
+        f"{fraction:.0%}" if fraction is not None else "—",
+        theory,
+        f"{theoretical_fraction:.0%}" if theoretical_fraction is not None else "—",
+        f"{tf['output_type']} {tf['output_dtype']} {tuple(tf['output_shape'])} on "
+        f"{tf['output_device']}",
+    ]
+    lines.append(
+        markdown_table(
+            [
+                "rows",
+                "transform",
+                "rows/s",
+                "read + written",
+                "GB/s",
+                "copy GB/s",
+                "of copy",
+                "theoretical GB/s",
+                "of theoretical",
+                "output",
+            ],
+            [row],
+            ["r", "r", "r", "r", "r", "r", "r", "r", "r", "l"],
+        )
+    )
+    if not tf["output_follows_input"]:
+        lines += ["", "Note: the output was not on the input's device (expected a tensor there)."]
+    return lines
 
 
 def parse_args(argv=None):
@@ -790,10 +1461,58 @@ def parse_args(argv=None):
         "lab's network has none; the encoder's own default, 0.1, is measured separately)",
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
+    parser.add_argument(
+        "--gpu-only",
+        action="store_true",
+        help="only the GPU section (4); results/speed_gpu.* (speed_gpu_quick.* with --quick)",
+    )
+    parser.add_argument(
+        "--gpu-smoke",
+        action="store_true",
+        help="run the GPU section's code on the CPU with torch CPU tensors and "
+        f"{GPU_SMOKE_ROWS:,} rows, to check the code path without a GPU; "
+        "results/speed_gpu_smoke.*",
+    )
+    parser.add_argument(
+        "--criteo-rows",
+        type=int,
+        default=None,
+        help=f"rows of the Criteo-like shape (default {CRITEO_ROWS:,}; 1,000,000 with --quick)",
+    )
+    parser.add_argument(
+        "--gpu-batch-sizes",
+        type=lambda text: tuple(int(v) for v in text.split(",")),
+        default=GPU_BATCH_SIZES,
+        help="batch sizes timed on the GPU, comma-separated (default "
+        f"{','.join(map(str, GPU_BATCH_SIZES))}); bf16 runs at the largest",
+    )
+    parser.add_argument(
+        "--gpu-epochs",
+        type=int,
+        default=None,
+        help="extra epochs timed per GPU configuration (default 2; 1 with --quick)",
+    )
+    parser.add_argument(
+        "--gpu-copy-bytes",
+        type=int,
+        default=None,
+        help=f"bytes of the device-to-device copy (default {GPU_COPY_BYTES:,})",
+    )
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     quick = args.quick
+    if args.gpu_smoke:  # tiny sizes: the code path, on the CPU
+        args.rows = args.rows or GPU_SMOKE_ROWS
+        args.criteo_rows = args.criteo_rows or GPU_SMOKE_ROWS
+        args.gpu_epochs = args.gpu_epochs or 1
+        args.gpu_copy_bytes = args.gpu_copy_bytes or 64 * 2**20
+    if args.criteo_rows is None:
+        args.criteo_rows = 1_000_000 if quick else CRITEO_ROWS
+    if args.gpu_epochs is None:
+        args.gpu_epochs = 1 if quick else 2
+    if args.gpu_copy_bytes is None:
+        args.gpu_copy_bytes = GPU_COPY_BYTES
     if args.rows is None:
         args.rows = 200_000 if quick else LAB_ROWS
     if args.transform_rows is None:
@@ -818,8 +1537,15 @@ def main(argv=None) -> int:
         print(json.dumps(memory_child(args.memory_child, args.rows, args.device, args.dropout)))
         return 0
     payload = run(args)
-    write_results("speed", args.quick, args.output, payload, render_markdown(payload))
-    return 0
+    if args.gpu_smoke:  # never the normal result files
+        name, quick = "speed_gpu_smoke", False
+    else:
+        name, quick = ("speed_gpu" if args.gpu_only else "speed"), args.quick
+    write_results(name, quick, args.output, payload, render_markdown(payload))
+    errors = gpu_errors(payload.get("gpu") or {})
+    for error in errors:
+        print(f"GPU section error: {error}", file=sys.stderr)
+    return 1 if errors and args.gpu_smoke else 0
 
 
 if __name__ == "__main__":

@@ -10,13 +10,15 @@ imported, so it runs on any machine; it prints which pieces ran where.
 
 What moves between the GPU and the host, as of this version of skembed:
 
-* **Input**: the encoder takes NumPy arrays and pandas, polars or Dask DataFrames. CuPy
-  arrays and cuDF DataFrames are *not* supported yet; convert them first (``.to_pandas()``).
-* **Training**: the encoded rows are copied to the GPU once; batches are cut there, and the
-  loss is read back once per epoch.
-* **Output**: ``transform`` is a NumPy table lookup on the host and returns NumPy float32
-  (or pandas / polars with ``set_output``). cuML accepts NumPy input and copies it to the GPU
-  itself.
+* **Input**: with cuDF installed, the data are a cuDF DataFrame on the GPU (string columns
+  are the categorical ones); without it, a pandas DataFrame. The encoder also takes CuPy
+  arrays and torch tensors, and NumPy, polars and Dask input.
+* **Training**: the categorical codes and the scaled continuous columns are computed on the
+  device that holds the data (or copied to the GPU once, from the host); batches are cut
+  there, and the loss is read back once per epoch.
+* **Output**: follows the input, as in cuML -- a cuDF DataFrame for cuDF input, built on the
+  GPU by a gather into device memory; NumPy float32 for host input. The forest receives it
+  without a round trip through the host.
 * **The fitted encoder** holds NumPy arrays only, whatever the device it trained on: it
   saves, loads and transforms on machines without a GPU.
 
@@ -31,6 +33,7 @@ next to a CUDA build of PyTorch.
 import time
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
@@ -40,13 +43,25 @@ from skembed import EntityEmbeddingEncoder
 from skembed.datasets import load_adult_sample
 
 try:
+    import cudf
     from cuml.ensemble import RandomForestClassifier
 
     forest_library = "cuML (GPU)"
-except ImportError:  # no RAPIDS here: the same pipeline with scikit-learn's forest
+except ImportError:  # no RAPIDS here: the same pipeline on pandas, scikit-learn's forest
+    cudf = None
     from sklearn.ensemble import RandomForestClassifier
 
     forest_library = "scikit-learn (CPU)"
+
+
+def on_host(values):
+    """A NumPy array from NumPy, pandas, CuPy or cuDF results (for scikit-learn's metrics)."""
+    if hasattr(values, "to_pandas"):  # cuDF
+        values = values.to_pandas()
+    if type(values).__module__.startswith("cupy"):
+        values = values.get()
+    return np.asarray(values)
+
 
 # device="auto" resolves to CUDA when torch.cuda.is_available(), else to the CPU:
 if torch.cuda.is_available():
@@ -67,6 +82,10 @@ X, y = load_adult_sample()
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.25, stratify=y, random_state=0
 )
+if cudf is not None:  # the data live on the GPU from here on
+    X_train, X_test = cudf.from_pandas(X_train), cudf.from_pandas(X_test)
+    y_train = cudf.Series(np.asarray(y_train, dtype=np.int32))
+print(f"pipeline input: {type(X_train).__module__}.{type(X_train).__name__}")
 
 pipeline = make_pipeline(
     EntityEmbeddingEncoder(device="auto", max_iter=10, random_state=0),
@@ -77,15 +96,15 @@ pipeline.fit(X_train, y_train)
 print(f"pipeline fitted in {time.perf_counter() - start:.1f} s")
 
 # %%
-# Predictions come back as NumPy arrays from either forest, so scikit-learn's metrics apply
-# as usual:
+# cuML returns predictions in the input's container (cuDF here); they come to the host only
+# for scikit-learn's metric:
 
-probability = pipeline.predict_proba(X_test)[:, 1]
+probability = on_host(pipeline.predict_proba(X_test))[:, 1]
 print(f"test ROC AUC: {roc_auc_score(y_test, probability):.4f}")
 
 encoder = pipeline[0]
 Z_test = encoder.transform(X_test)
-print(f"encoder output: {type(Z_test).__module__}.{type(Z_test).__name__}, {Z_test.dtype}")
+print(f"encoder output: {type(Z_test).__module__}.{type(Z_test).__name__}")
 
 # %%
 # The fitted tables are NumPy, not torch tensors on the GPU: the encoder can be saved with

@@ -122,7 +122,7 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
         for j, cats in zip(encoder.categorical_columns_, encoder.categories_)
     ]
     encoder.loss_curve_, encoder.validation_scores_ = [], None
-    encoder.n_iter_ = encoder.best_iter_ = 0
+    encoder.n_iter_ = encoder.best_iter_ = encoder.batch_size_ = 0
     encoder.embeddings_ = []
     vocabularies = [encoder._vocabulary(i) for i in range(len(encoder.categories_))]
     if not len(encoder.categorical_columns_):

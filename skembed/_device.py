@@ -23,8 +23,8 @@ __all__ = [
     "bincount",
     "empty",
     "encode",
+    "encode_numeric",
     "first_beyond",
-    "gather_into",
     "has_inf",
     "index_rows",
     "learn_vocabulary",
@@ -32,6 +32,7 @@ __all__ = [
     "stack_columns",
     "stack_rows",
     "too_large",
+    "to_tensor_like",
     "torch_dtype",
     "weighted_mean_std",
 ]
@@ -56,6 +57,49 @@ def encode(
     row_of_unique = np.append(row_of_unique, vocabulary.missing_row)  # code -1: missing
     lookup = torch.as_tensor(row_of_unique, dtype=torch.int64, device=codes.device)
     return lookup[torch.where(codes < 0, len(uniques), codes)], unseen
+
+
+def encode_numeric(
+    vocabulary: Vocabulary, column: Tensor, need_unseen: bool
+) -> tuple[Tensor, np.ndarray] | None:
+    """Table rows of a numeric column by binary search: one pass over the column.
+
+    What ``transform`` uses for int, bool and float columns of known numeric
+    categories: the kept and pooled categories are sorted on the host, and
+    each value is looked up with ``torch.searchsorted`` (the sorted keys stay
+    in cache), instead of factorizing the column (a sort of all its values).
+    The distinct unseen values are collected only when ``need_unseen``
+    (hash buckets, or ``handle_unknown="error"``). Returns None when the
+    categories are not numbers (the caller factorizes instead).
+    """
+    keys = np.concatenate([vocabulary.categories, vocabulary.infrequent])
+    if keys.dtype.kind not in "biuf" or column.dtype.is_complex:
+        return None
+    floating = keys.dtype.kind == "f" or column.dtype.is_floating_point
+    common = torch.float64 if floating else torch.int64
+    order = np.argsort(keys, kind="stable")
+    device = column.device
+    sorted_keys = torch.as_tensor(keys[order].astype(np.float64 if floating else np.int64))
+    sorted_keys = sorted_keys.to(device)
+    sorted_rows = torch.as_tensor(vocabulary.seen_rows[order], device=device)
+    values = column.to(common).contiguous()  # a column of a row-major matrix is strided
+    position = torch.searchsorted(sorted_keys, values).clamp_(max=len(keys) - 1)
+    found = sorted_keys[position] == values
+    rows = torch.where(found, sorted_rows[position], vocabulary.unknown_row)
+    missing = torch.isnan(values) if floating else None
+    if missing is not None:
+        rows = torch.where(missing, vocabulary.missing_row, rows)
+    unseen = np.empty(0, dtype=keys.dtype)
+    if need_unseen:
+        is_unseen = ~found if missing is None else ~found & ~missing
+        distinct, inverse = torch.unique(column[is_unseen], return_inverse=True)
+        if distinct.dtype in (torch.bfloat16, torch.float16):
+            distinct = distinct.float()
+        unseen = distinct.cpu().numpy()
+        if vocabulary.n_buckets and len(unseen):
+            buckets = torch.as_tensor(vocabulary.bucket_rows(unseen), device=device)
+            rows[is_unseen] = buckets[inverse]
+    return rows, unseen
 
 
 def learn_vocabulary(codes: Tensor, uniques: np.ndarray, *, n_rows: int, **options):
@@ -115,10 +159,9 @@ def has_inf(values: Tensor) -> bool:
     return bool(torch.isinf(values).any())
 
 
-def gather_into(out: Tensor, table: np.ndarray, rows: Tensor) -> None:
-    """``out[:] = table[rows]`` on the device of ``rows`` (the table is copied there)."""
-    vectors = torch.as_tensor(table, device=rows.device).to(out.dtype)
-    out.copy_(vectors.index_select(0, rows))
+def to_tensor_like(table: np.ndarray, like: Tensor) -> Tensor:
+    """NumPy ``table`` as a tensor on ``like``'s device, in ``like``'s dtype."""
+    return torch.as_tensor(table).to(device=like.device, dtype=like.dtype)
 
 
 def stack_columns(columns: list[Tensor], n: int, device) -> Tensor:

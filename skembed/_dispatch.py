@@ -825,6 +825,19 @@ class DeviceTable:
             uniques = uniques.astype(object)
         return codes, uniques
 
+    def numeric_column(self, j: int):
+        """Column ``j`` as a tensor when it holds numbers (bool included), else None."""
+        if self.kind != "cudf":
+            return self.data[:, j]
+        column = self.data.iloc[:, j]
+        if getattr(column.dtype, "kind", "O") not in "biuf":
+            return None
+        if column.dtype.kind == "f":
+            return _from_dlpack(column.to_cupy(na_value=np.nan))
+        if column.has_nulls:  # nulls are missing: as NaN in a float column
+            return _from_dlpack(column.astype("float64").to_cupy(na_value=np.nan))
+        return _from_dlpack(column.to_cupy())
+
     def is_list(self, j: int) -> bool:
         if self.kind != "cudf":
             return False

@@ -226,8 +226,13 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         batch pulls it towards zero at every step, erasing rare categories
         (and pretrained rows) between their appearances.
 
-    batch_size : int, default=128
-        Rows per optimisation step.
+    batch_size : int or "auto", default="auto"
+        Rows per optimisation step. ``"auto"``: 128 when training on the CPU
+        (chosen by ``benchmarks/tune_defaults.py``), 8192 on a CUDA GPU, whose
+        throughput needs large batches; at the same learning rate, 8192 gave
+        embeddings of the same quality on the quality benchmark's data
+        (``benchmarks/results/batch_size.md``). The size used is
+        ``batch_size_``.
 
     learning_rate_init : float, default=3e-3
         Learning rate of Adam.
@@ -372,6 +377,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     best_iter_ : int
         Epoch whose weights were kept.
 
+    batch_size_ : int
+        Rows per optimisation step used by the fit (``batch_size``, or what
+        ``"auto"`` chose for the device); 0 when nothing was trained.
+
     n_features_in_ : int
         Number of columns seen in ``fit``.
 
@@ -439,7 +448,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         "embedding_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "unknown_rate": [Interval(numbers.Real, 0, 1, closed="left")],
         "alpha": [Interval(numbers.Real, 0, None)],
-        "batch_size": [Interval(numbers.Integral, 1, None)],
+        "batch_size": [Interval(numbers.Integral, 1, None), Options({"auto"})],
         "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
         "max_iter": [Interval(numbers.Integral, 1, None)],
         "early_stopping": ["boolean"],
@@ -478,7 +487,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         embedding_dropout=0.1,
         unknown_rate=0.01,
         alpha=1e-3,
-        batch_size=128,
+        batch_size="auto",
         learning_rate_init=3e-3,
         max_iter=100,
         early_stopping=True,
@@ -672,7 +681,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             for i, (j, cats) in enumerate(zip(self.categorical_columns_, self.categories_))
         ]
         self.loss_curve_, self.validation_scores_ = [], None
-        self.n_iter_ = self.best_iter_ = 0
+        self.n_iter_ = self.best_iter_ = self.batch_size_ = 0
         self.embeddings_ = []
         if len(self.categorical_columns_) and n < 2:
             raise ValueError(
@@ -778,7 +787,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             embedding_dropout=float(self.embedding_dropout),
             unknown_rate=float(self.unknown_rate),
             alpha=float(self.alpha),
-            batch_size=int(self.batch_size),
+            batch_size=None if self.batch_size == "auto" else int(self.batch_size),
             learning_rate_init=float(self.learning_rate_init),
             max_iter=int(self.max_iter),
             early_stopping=bool(self.early_stopping),
@@ -820,6 +829,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.validation_scores_ = result.validation_scores
         self.n_iter_ = result.n_iter
         self.best_iter_ = result.best_iter
+        self.batch_size_ = result.batch_size
 
     # ------------------------------------------------------------ transform
 
@@ -963,12 +973,22 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         n_cont = 0 if self.continuous == "drop" else len(self.continuous_columns_)
         out = _device.empty(n, width + n_cont, dtype, table.device)
         start = 0
+        need_unseen = self.handle_unknown == "error"
         for i, j in enumerate(self.categorical_columns_):
-            codes, uniques = table.factorize(j)
-            rows, unseen = _device.encode(self._vocabulary(i), codes, uniques)
+            vocabulary = self._vocabulary(i)
+            numeric = table.numeric_column(j)
+            encoded = None
+            if numeric is not None:  # a binary search per value, no sort of the column
+                encoded = _device.encode_numeric(
+                    vocabulary, numeric, need_unseen or vocabulary.n_buckets > 0
+                )
+            if encoded is None:
+                encoded = _device.encode(vocabulary, *table.factorize(j))
+            rows, unseen = encoded
             self._check_unseen(table, j, unseen)
             dim = self.embeddings_[i].shape[1]
-            _device.gather_into(out[:, start : start + dim], self.embeddings_[i], rows)
+            vectors = self._device_table(i, out)
+            out[:, start : start + dim] = vectors.index_select(0, rows)
             start += dim
         if n_cont:
             cont = self._continuous_matrix(table)
@@ -976,6 +996,22 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             self._check_fits_dtype(table, values, dtype)
             out[:, width:] = values
         return out
+
+    def _device_table(self, i: int, like):
+        """``embeddings_[i]`` as a tensor on ``like``'s device and dtype, cached.
+
+        The cache holds the NumPy table it was made from and is used only while
+        ``embeddings_[i]`` is that same array; it is not pickled.
+        """
+        from ._device import to_tensor_like
+
+        cache = self.__dict__.setdefault("_device_tables", {})
+        key = (i, str(like.device), str(like.dtype))
+        source, tensor = cache.get(key, (None, None))
+        if source is not self.embeddings_[i]:
+            tensor = to_tensor_like(self.embeddings_[i], like)
+            cache[key] = (self.embeddings_[i], tensor)
+        return tensor
 
     def _check_unseen(self, table, j, unseen) -> None:
         """Under ``handle_unknown="error"``, raise if column ``j`` had unseen categories."""
@@ -1346,6 +1382,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: the live encoder keeps its cache
         state.pop("_vocabularies", None)  # a cache of hash indexes, rebuilt on demand
+        state.pop("_device_tables", None)  # tables copied to a device by transform
         return state
 
     def _buckets(self, table) -> list[int]:

@@ -3,20 +3,60 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
-__all__ = ["EntityEmbeddingNet", "MaskedColumnHeads"]
+__all__ = ["EntityEmbeddingNet", "MaskedColumnHeads", "TableSlot"]
+
+
+@dataclass(frozen=True)
+class TableSlot:
+    """Where column ``k``'s embedding table lives inside the network.
+
+    Attributes
+    ----------
+    weight : nn.Parameter
+        The (possibly shared) table holding the column's rows.
+    offset : int
+        First row of the column in ``weight``.
+    rows : int
+        Rows of the column's table (a bag table's padding row included).
+    sparse : bool
+        Whether ``weight`` gets sparse gradients.
+    """
+
+    weight: nn.Parameter
+    offset: int
+    rows: int
+    sparse: bool
+
+    def view(self) -> Tensor:
+        """The column's rows of ``weight`` (a differentiable view)."""
+        return self.weight[self.offset : self.offset + self.rows]
 
 
 class EntityEmbeddingNet(nn.Module):
     """Embeddings per categorical column, concatenated with continuous inputs, then an MLP.
 
-    A column is either *single* (one category per row: ``nn.Embedding``) or a
-    *bag* (a list of categories per row: ``nn.EmbeddingBag`` reducing the
-    vectors of the list by their mean or sum). A bag table has one extra,
-    last row: the padding row, which the reduction ignores.
+    A column is either *single* (one category per row) or a *bag* (a list of
+    categories per row: ``nn.EmbeddingBag`` reducing the vectors of the list by
+    their mean or sum). A bag table has one extra, last row: the padding row,
+    which the reduction ignores.
+
+    Single columns of the same width and gradient kind (dense or sparse) share
+    one ``nn.Embedding`` whose rows are their tables stacked: the codes of a
+    batch get per-column row offsets and the whole group is one lookup, instead
+    of one lookup (and one backward kernel, and one optimiser tensor) per
+    column. ``benchmarks/fused_tables.py`` measured the gain per training step
+    on the CPU at batch 128: 1.42x with 26 small columns, 1.35x on a
+    Criteo-like shape, level with 4 columns or at batch 4096 (a GPU, where
+    each kernel launch costs more, is not measured yet). The concatenated
+    vectors are put back in column order, so the network computes the same
+    function, from the same initial values, as one table per column.
+    :meth:`slot` says where a column's table lives.
 
     Parameters
     ----------
@@ -67,22 +107,76 @@ class EntityEmbeddingNet(nn.Module):
         sparse: Sequence[bool] | None = None,
     ) -> None:
         super().__init__()
-        if len(table_sizes) != len(embedding_dims):
+        n_columns = len(table_sizes)
+        if len(embedding_dims) != n_columns:
             raise ValueError("table_sizes and embedding_dims must have the same length")
-        bag_modes = list(bag_modes) if bag_modes is not None else [None] * len(table_sizes)
+        bag_modes = list(bag_modes) if bag_modes is not None else [None] * n_columns
+        sparse = list(sparse) if sparse is not None else [False] * n_columns
         self.bag_modes = bag_modes
-        sparse = list(sparse) if sparse is not None else [False] * len(table_sizes)
-        self.embeddings = nn.ModuleList(
-            nn.Embedding(size, dim, sparse=is_sparse)
-            if mode is None
-            else nn.EmbeddingBag(size + 1, dim, mode=mode, padding_idx=size, sparse=is_sparse)
-            for size, dim, mode, is_sparse in zip(table_sizes, embedding_dims, bag_modes, sparse)
+        single = [k for k in range(n_columns) if bag_modes[k] is None]
+        keys: list[tuple[int, bool]] = []  # groups of single columns, by first appearance
+        for k in single:
+            if (embedding_dims[k], sparse[k]) not in keys:
+                keys.append((embedding_dims[k], sparse[k]))
+        groups = [[k for k in single if (embedding_dims[k], sparse[k]) == key] for key in keys]
+        self.tables = nn.ModuleList()  # the single columns' groups, then one per bag column
+        self._slots: dict[int, tuple[int, int, int]] = {}  # column -> (table, offset, rows)
+        position = {k: i for i, k in enumerate(single)}  # column -> its column of ``codes``
+        bounds, code_order = [], []
+        for (dim, is_sparse), group in zip(keys, groups):
+            offset = 0
+            for k in group:
+                self._slots[k] = (len(self.tables), offset, table_sizes[k])
+                offset += table_sizes[k]
+            bounds.append((len(code_order), len(code_order) + len(group)))
+            code_order += [position[k] for k in group]
+            # no initialisation here: the rows are drawn per column below
+            self.tables.append(
+                nn.Embedding(offset, dim, sparse=is_sparse, _weight=torch.empty(offset, dim))
+            )
+        self._bounds = bounds
+        self.register_buffer(
+            "row_offsets",
+            torch.as_tensor([self._slots[single[i]][1] for i in code_order], dtype=torch.int64),
+            persistent=False,
         )
-        for embedding, size in zip(self.embeddings, table_sizes):
-            nn.init.normal_(embedding.weight, std=0.05)
-            if isinstance(embedding, nn.EmbeddingBag):
-                with torch.no_grad():
-                    embedding.weight[size].zero_()
+        self._reorder_codes = code_order != list(range(len(single)))
+        self.register_buffer(
+            "code_order", torch.as_tensor(code_order, dtype=torch.int64), persistent=False
+        )
+        # the random draws of one nn.Embedding per column, in column order: a table's
+        # construction draws N(0, 1), then every table is redrawn with std 0.05
+        bags = []
+        for k in range(n_columns):
+            if bag_modes[k] is None:
+                torch.empty(table_sizes[k], embedding_dims[k]).normal_()
+            else:
+                size = table_sizes[k]
+                bag = nn.EmbeddingBag(
+                    size + 1, embedding_dims[k], mode=bag_modes[k], padding_idx=size,
+                    sparse=sparse[k],
+                )  # fmt: skip
+                bags.append((k, bag))
+        for k, bag in bags:
+            self._slots[k] = (len(self.tables), 0, table_sizes[k] + 1)
+            self.tables.append(bag)
+        with torch.no_grad():
+            for k in range(n_columns):
+                view = self.slot(k).view()
+                nn.init.normal_(view, std=0.05)
+                if bag_modes[k] is not None:
+                    view[table_sizes[k]].zero_()
+        # the lookups' outputs (groups, then bags) back into column order
+        produced = [k for group in groups for k in group] + [k for k, _ in bags]
+        start = np.concatenate([[0], np.cumsum([embedding_dims[k] for k in produced])])
+        at = {k: i for i, k in enumerate(produced)}
+        feature_order = [
+            int(start[at[k]]) + j for k in range(n_columns) for j in range(embedding_dims[k])
+        ]
+        self._reorder_features = feature_order != list(range(len(feature_order)))
+        self.register_buffer(
+            "feature_order", torch.as_tensor(feature_order, dtype=torch.int64), persistent=False
+        )
         self.embedding_dropout = nn.Dropout(embedding_dropout)
         layers: list[nn.Module] = []
         width = sum(embedding_dims) + n_continuous
@@ -94,16 +188,26 @@ class EntityEmbeddingNet(nn.Module):
         layers.append(nn.Linear(width, n_outputs))
         self.mlp = nn.Sequential(*layers)
 
+    def slot(self, column: int) -> TableSlot:
+        """Where column ``column``'s table lives: its parameter, first row, rows, sparsity."""
+        table, offset, rows = self._slots[column]
+        module = self.tables[table]
+        return TableSlot(module.weight, offset, rows, bool(module.sparse))
+
     def forward(self, codes: Tensor, continuous: Tensor, bags: Sequence[Tensor] = ()) -> Tensor:
-        parts, single, bag = [], 0, 0
-        for embedding, mode in zip(self.embeddings, self.bag_modes):
-            if mode is None:
-                parts.append(embedding(codes[:, single]))
-                single += 1
-            else:
-                parts.append(embedding(bags[bag]))
-                bag += 1
-        hidden = self.embedding_dropout(torch.cat(parts, dim=1))
+        parts = []
+        if self._bounds:
+            if self._reorder_codes:
+                codes = codes.index_select(1, self.code_order)
+            codes = codes + self.row_offsets
+            for (start, stop), table in zip(self._bounds, self.tables):
+                parts.append(table(codes[:, start:stop]).flatten(1))
+        for bag, table in zip(bags, self.tables[len(self._bounds) :]):
+            parts.append(table(bag))
+        hidden = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
+        if self._reorder_features:
+            hidden = hidden.index_select(1, self.feature_order)
+        hidden = self.embedding_dropout(hidden)
         if continuous.shape[1]:
             hidden = torch.cat([hidden, continuous], dim=1)
         return self.mlp(hidden)

@@ -39,6 +39,17 @@ class TrainingDivergedError(FloatingPointError, ValueError):
 
 
 _EVAL_CHUNK = 65536
+# batch_size="auto" by device type: the CPU value comes from benchmarks/tune_defaults.py;
+# a GPU needs large batches for throughput, and 8192 rows at the same learning rate gave
+# embeddings as good on adult and movielens (benchmarks/batch_size.py)
+AUTO_BATCH_SIZE = {"cpu": 128, "cuda": 8192}
+
+
+def resolve_batch_size(batch_size: int | None, device: torch.device) -> int:
+    """``batch_size``, or the automatic size for ``device`` when it is None."""
+    if batch_size is not None:
+        return batch_size
+    return AUTO_BATCH_SIZE.get(device.type, AUTO_BATCH_SIZE["cpu"])
 
 
 @dataclass
@@ -50,7 +61,7 @@ class TrainingConfig:
     embedding_dropout: float
     unknown_rate: float
     alpha: float
-    batch_size: int
+    batch_size: int | None  # None: by device (AUTO_BATCH_SIZE)
     learning_rate_init: float
     max_iter: int
     early_stopping: bool
@@ -102,6 +113,7 @@ class TrainingResult:
     validation_scores: list[float] | None = None
     n_iter: int = 0
     best_iter: int = 0
+    batch_size: int = 0
 
 
 @dataclass
@@ -167,7 +179,7 @@ def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
 class _Adam:
     """Adam for the dense parameters, SparseAdam for sparse embedding tables.
 
-    ``net`` is the network (its ``embeddings`` may be sparse); ``extra`` holds
+    ``net`` is the network (its ``tables`` may be sparse); ``extra`` holds
     more modules to optimise (the self-supervised heads).
 
     Dense Adam reads and writes every row of every table at every step; for a
@@ -176,8 +188,8 @@ class _Adam:
     """
 
     def __init__(self, net: nn.Module, config: TrainingConfig, extra: tuple = ()):
-        sparse = [m.weight for m in net.embeddings if getattr(m, "sparse", False)]
-        tables = [m.weight for m in net.embeddings if not getattr(m, "sparse", False)]
+        sparse = [m.weight for m in net.tables if m.sparse]
+        tables = [m.weight for m in net.tables if not m.sparse]
         table_ids = {id(p) for p in sparse + tables}
         weights = [p for p in net.parameters() if id(p) not in table_ids]
         weights += [p for module in extra for p in module.parameters()]
@@ -260,7 +272,7 @@ def _evaluate(
     return total, weight.sum()
 
 
-def _masked_column_loss(net, heads, spec: SelfSupervision, single_modules, device):
+def _masked_column_loss(net, heads, spec: SelfSupervision, slots, device):
     """The per-row loss of the self-supervised objective, as a function of a batch."""
     n_targets = len(spec.mask_rows)
     columns = torch.arange(n_targets, device=device)
@@ -272,8 +284,7 @@ def _masked_column_loss(net, heads, spec: SelfSupervision, single_modules, devic
         for w in spec.sampling_weights
     ]  # fmt: skip
     full = [  # a softmax over a sparse table would give it a dense gradient
-        m.weight.shape[0] <= spec.full_softmax_max_rows and not getattr(m, "sparse", False)
-        for m in single_modules
+        slot.rows <= spec.full_softmax_max_rows and not slot.sparse for slot in slots
     ]
 
     def loss_fn(rows, cont, target, bags, generator=None):
@@ -285,23 +296,24 @@ def _masked_column_loss(net, heads, spec: SelfSupervision, single_modules, devic
         masked[every, columns[choice]] = mask_rows[choice]
         hidden = net(masked, cont, bags)
         loss = torch.zeros(batch, device=device, dtype=hidden.dtype)
-        for t, module in enumerate(single_modules):
+        for t, slot in enumerate(slots):
             chosen = torch.nonzero(choice == t).squeeze(1)
             if chosen.numel() == 0:
                 continue
             projected = heads(hidden[chosen], t)
             true_rows = truth[chosen]
             if full[t]:
-                logits = projected @ module.weight.T
+                logits = projected @ slot.view().T
                 row_loss = F.cross_entropy(logits, true_rows, reduction="none")
             else:
-                sparse = bool(getattr(module, "sparse", False))
-                positive = F.embedding(true_rows, module.weight, sparse=sparse)
+                # lookups in the shared table, at the column's offset (a sparse
+                # gradient must be of the whole parameter)
+                positive = F.embedding(true_rows + slot.offset, slot.weight, sparse=slot.sparse)
                 drawn = torch.multinomial(
                     sampling[t], chosen.numel() * spec.negatives, replacement=True,
                     generator=generator,
                 ).view(-1, spec.negatives)  # fmt: skip
-                negative = F.embedding(drawn, module.weight, sparse=sparse)
+                negative = F.embedding(drawn + slot.offset, slot.weight, sparse=slot.sparse)
                 row_loss = -F.logsigmoid((projected * positive).sum(1)) - F.logsigmoid(
                     -(negative @ projected.unsqueeze(2)).squeeze(2)
                 ).sum(1)
@@ -491,28 +503,32 @@ def _train(
     ).to(device)
     frozen = []  # (weight, rows, values) written back after every step
     with torch.no_grad():
-        for embedding, initial, fixed in zip(net.embeddings, initial_tables, frozen_rows):
+        for k, (initial, fixed) in enumerate(zip(initial_tables, frozen_rows)):
+            slot = net.slot(k)
             if initial is not None:  # a bag table keeps its zero padding row
-                embedding.weight[: len(initial)].copy_(torch.from_numpy(initial))
+                slot.view()[: len(initial)].copy_(torch.from_numpy(initial))
             if fixed is not None and len(fixed):
-                index = torch.as_tensor(fixed, dtype=torch.int64, device=device)
-                frozen.append((embedding.weight, index, embedding.weight[index].clone()))
+                index = torch.as_tensor(fixed, dtype=torch.int64, device=device) + slot.offset
+                frozen.append((slot.weight, index, slot.weight[index].clone()))
     modules: list[nn.Module] = [net]
     if task == "self-supervised":
-        singles = [net.embeddings[k] for k in single]
-        heads = MaskedColumnHeads(n_outputs, [m.weight.shape[1] for m in singles]).to(device)
+        slots = [net.slot(k) for k in single]
+        heads = MaskedColumnHeads(n_outputs, [embedding_dims[k] for k in single]).to(device)
         modules.append(heads)
-        loss_fn = _masked_column_loss(net, heads, self_supervision, singles, device)
+        loss_fn = _masked_column_loss(net, heads, self_supervision, slots, device)
     else:
 
         def loss_fn(rows, cont, target, bags, generator=None):
             return _per_sample_loss(task, net(rows, cont, bags), target)
 
     optimizer = _Adam(net, config, tuple(modules[1:]))
+    batch_size = resolve_batch_size(config.batch_size, device)
     autocast = _autocast(device, config.mixed_precision)
     # float16 gradients underflow without loss scaling; bfloat16 has float32's range
     scaler = torch.amp.GradScaler(device.type) if config.mixed_precision == "fp16" else None
-    result = TrainingResult(embeddings=[], validation_scores=[] if val else None)
+    result = TrainingResult(
+        embeddings=[], validation_scores=[] if val else None, batch_size=batch_size
+    )
     best_score, best_state, no_improvement = -np.inf, None, 0
 
     progress = tqdm(
@@ -535,7 +551,7 @@ def _train(
                 drop = torch.rand(bag.shape, device=device) < config.unknown_rate
                 ep_bags[k] = torch.where(drop, bag_replacements[k][bag], bag)
         total = torch.zeros((), device=device)
-        for start, stop in _batch_bounds(n_chunk, config.batch_size):
+        for start, stop in _batch_bounds(n_chunk, batch_size):
             weight = ep_weight[start:stop]
             batch_bags = [bag[start:stop] for bag in ep_bags]
             with autocast():
@@ -598,7 +614,7 @@ def _train(
     if best_state is not None:
         net.load_state_dict(best_state)
     result.embeddings = [  # without the padding row of bag tables
-        embedding.weight.detach()[:size].to("cpu", torch.float32).numpy().copy()
-        for embedding, size in zip(net.embeddings, table_sizes)
+        net.slot(k).view().detach()[:size].to("cpu", torch.float32).numpy().copy()
+        for k, size in enumerate(table_sizes)
     ]
     return result

@@ -36,8 +36,11 @@ print("ok")
 def test_auto_device_uses_cuda_and_matches_cpu_quality():
     """device='auto' trains on CUDA; its embeddings are finite and close in loss to the CPU's."""
     X, y = make_frame(2000)
-    gpu = EntityEmbeddingEncoder(max_iter=5, random_state=0).fit(X, y)
-    cpu = EntityEmbeddingEncoder(device="cpu", max_iter=5, random_state=0).fit(X, y)
+    # the same batch size on both devices ("auto" would pick 8192 on CUDA)
+    gpu = EntityEmbeddingEncoder(max_iter=5, batch_size=128, random_state=0).fit(X, y)
+    cpu = EntityEmbeddingEncoder(device="cpu", max_iter=5, batch_size=128, random_state=0)
+    cpu.fit(X, y)
+    assert gpu.batch_size_ == cpu.batch_size_ == 128
     assert np.isfinite(gpu.transform(X)).all()
     assert abs(gpu.loss_curve_[-1] - cpu.loss_curve_[-1]) < 0.05
 

@@ -159,6 +159,20 @@ def test_tensor_fitted_encoder_pickles_as_numpy(tmp_path):
     np.testing.assert_array_equal(loaded.transform(X), enc.transform(torch.from_numpy(X)).numpy())
 
 
+def test_refit_replaces_the_cached_device_tables(tmp_path):
+    """transform after a refit uses the new tables; the device copies are not pickled."""
+    X, y = _codes(500)
+    tensor = torch.from_numpy(X)
+    enc = EntityEmbeddingEncoder(device="cpu", max_iter=1, random_state=0).fit(X, y)
+    first = enc.transform(tensor)
+    enc.set_params(random_state=1).fit(X, y)
+    second = enc.transform(tensor)
+    assert not torch.equal(first, second)
+    np.testing.assert_array_equal(second.numpy(), enc.transform(X))
+    joblib.dump(enc, tmp_path / "enc.joblib")
+    assert "_device_tables" not in joblib.load(tmp_path / "enc.joblib").__dict__
+
+
 def test_bool_and_sample_weight_tensors():
     """A bool tensor is categorical; sample_weight as a tensor equals it as an array."""
     rng = np.random.RandomState(0)

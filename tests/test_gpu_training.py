@@ -79,16 +79,36 @@ def test_no_host_read_per_batch(monkeypatch):
 
 
 @needs_cuda
+def test_auto_device_trains_on_cuda_with_large_batches():
+    """device='auto' on a GPU machine uses batch_size_=8192 and still learns census income."""
+    X, y = load_adult_sample()
+    y = np.asarray(y)
+    encoder = EntityEmbeddingEncoder(random_state=0)
+    assert _auc(encoder, X, y) > 0.85
+    assert encoder.batch_size_ == 8192
+
+
+def test_auto_batch_size_by_device():
+    """batch_size='auto' is 128 on the CPU and 8192 on CUDA; batch_size_ records the size used."""
+    from skembed._training import resolve_batch_size
+
+    assert resolve_batch_size(None, torch.device("cpu")) == 128
+    assert resolve_batch_size(None, torch.device("cuda", 0)) == 8192
+    assert resolve_batch_size(512, torch.device("cuda", 0)) == 512
+    X, y = load_adult_sample()
+    assert EntityEmbeddingEncoder(device="cpu", max_iter=1).fit(X, y).batch_size_ == 128
+    fitted = EntityEmbeddingEncoder(device="cpu", max_iter=1, batch_size=300).fit(X, y)
+    assert fitted.batch_size_ == 300
+
+
+@needs_cuda
 def test_bf16_on_cuda_matches_float32_quality():
     """bf16 autocast on a CUDA GPU learns census tables as good as float32."""
     X, y = load_adult_sample()
     y = np.asarray(y)
-    full = _auc(EntityEmbeddingEncoder(device="cuda", max_iter=4, random_state=0), X, y)
-    mixed = _auc(
-        EntityEmbeddingEncoder(device="cuda", max_iter=4, random_state=0, mixed_precision="bf16"),
-        X,
-        y,
-    )
+    params = dict(device="cuda", max_iter=4, batch_size=256, random_state=0)
+    full = _auc(EntityEmbeddingEncoder(**params), X, y)
+    mixed = _auc(EntityEmbeddingEncoder(**params, mixed_precision="bf16"), X, y)
     assert abs(mixed - full) < 0.01
 
 
