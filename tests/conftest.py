@@ -25,6 +25,14 @@ def adult():
     return frame, y
 
 
+def needs_cuda(test):
+    """Mark ``test`` as a GPU test (``pytest -m gpu`` selects them); skip it without CUDA."""
+    import torch
+
+    skip = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+    return pytest.mark.gpu(skip(test))
+
+
 def make_frame(n=400, seed=0):
     """A small mixed frame whose target depends on a city, a colour and a number."""
     rng = np.random.RandomState(seed)

@@ -11,7 +11,10 @@ from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 
 torch = pytest.importorskip("torch")
-pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU"),
+]
 
 
 def test_fit_on_cuda_transform_without_cuda(tmp_path):

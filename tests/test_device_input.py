@@ -16,12 +16,11 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
+from conftest import needs_cuda
 from skembed import EntityEmbeddingEncoder
 from skembed.datasets import load_adult_sample
 
 torch = pytest.importorskip("torch")
-has_cuda = torch.cuda.is_available()
-needs_cuda = pytest.mark.skipif(not has_cuda, reason="needs a CUDA GPU")
 has_cupy = importlib.util.find_spec("cupy") is not None
 has_cudf = importlib.util.find_spec("cudf") is not None
 

@@ -10,11 +10,11 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from conftest import needs_cuda
 from skembed import EntityEmbeddingEncoder
 from skembed.datasets import load_adult_sample
 
 torch = pytest.importorskip("torch")
-needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
 
 def _auc(encoder, X, y):
