@@ -75,12 +75,16 @@ def encode_numeric(
     keys = np.concatenate([vocabulary.categories, vocabulary.infrequent])
     if keys.dtype.kind not in "biuf" or column.dtype.is_complex:
         return None
+    if keys.dtype.kind == "u" and keys.max() > np.iinfo(np.int64).max:
+        return None  # beyond int64: factorizing compares them exactly
     floating = keys.dtype.kind == "f" or column.dtype.is_floating_point
+    if floating and keys.dtype.kind in "iu" and np.abs(keys).max() > 2**53:
+        return None  # integers that float64 cannot tell apart
     common = torch.float64 if floating else torch.int64
-    order = np.argsort(keys, kind="stable")
+    keys = keys.astype(np.float64 if floating else np.int64)
+    order = np.argsort(keys, kind="stable")  # sorted in the dtype the search compares in
     device = column.device
-    sorted_keys = torch.as_tensor(keys[order].astype(np.float64 if floating else np.int64))
-    sorted_keys = sorted_keys.to(device)
+    sorted_keys = torch.as_tensor(keys[order]).to(device)
     sorted_rows = torch.as_tensor(vocabulary.seen_rows[order], device=device)
     values = column.to(common).contiguous()  # a column of a row-major matrix is strided
     position = torch.searchsorted(sorted_keys, values).clamp_(max=len(keys) - 1)

@@ -834,8 +834,8 @@ class DeviceTable:
             return None
         if column.dtype.kind == "f":
             return _from_dlpack(column.to_cupy(na_value=np.nan))
-        if column.has_nulls:  # nulls are missing: as NaN in a float column
-            return _from_dlpack(column.astype("float64").to_cupy(na_value=np.nan))
+        if column.has_nulls:  # integers with nulls: factorized (exact) instead
+            return None
         return _from_dlpack(column.to_cupy())
 
     def is_list(self, j: int) -> bool:
@@ -883,8 +883,9 @@ def device_table(X, kind: str, allow_empty: bool) -> DeviceTable:
                 "Expected a 2-D input, got a cuDF Series. Pass a cuDF DataFrame, e.g. "
                 "X.to_frame()."
             )
-        torch = _torch()
-        device = torch.device("cuda", torch.cuda.current_device())
+        torch, cupy = _torch(), _import("cupy", "cuDF input")
+        # the device CuPy (hence DLPack) hands the columns out on
+        device = torch.device("cuda", cupy.cuda.runtime.getDevice())
         table = DeviceTable(X, "cudf", list(X.columns), len(X), X.shape[1], device, X.index)
     else:
         tensor = X if kind == "torch" else _from_dlpack(X)
@@ -928,11 +929,12 @@ def output_kind(output_type: str, input_kind: str | None) -> str:
     return input_kind or "numpy"
 
 
-def deliver(out, kind: str, columns, index=None):
+def deliver(out, kind: str, columns, source=None):
     """``out`` (a NumPy array or a torch tensor) as the container ``kind``.
 
     Device data stay on their device: torch and CuPy share memory through
-    DLPack, and a cuDF DataFrame is built from the CuPy view. Host data are
+    DLPack, and a cuDF DataFrame is built from the CuPy view (with the index
+    of ``source`` when that is a pandas or cuDF DataFrame). Host data are
     moved to the current CUDA device only for ``"cupy"`` and ``"cudf"``.
     """
     torch = _torch() if kind != "numpy" or not isinstance(out, np.ndarray) else None
@@ -941,8 +943,11 @@ def deliver(out, kind: str, columns, index=None):
     if kind == "torch":
         return torch.from_numpy(out) if isinstance(out, np.ndarray) else out
     cupy = _import("cupy", f"output_type={kind!r}")
+    if not isinstance(out, np.ndarray) and out.device.type == "cpu":
+        out = out.numpy()  # CuPy imports device memory only
     matrix = cupy.asarray(out) if isinstance(out, np.ndarray) else cupy.from_dlpack(out)
     if kind == "cupy":
         return matrix
     cudf = _import("cudf", "output_type='cudf'")
+    index = source.index if is_pandas_frame(source) or device_kind(source) == "cudf" else None
     return cudf.DataFrame(matrix, columns=list(columns), index=index)

@@ -228,9 +228,11 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     batch_size : int or "auto", default="auto"
         Rows per optimisation step. ``"auto"``: 128 when training on the CPU
-        (chosen by ``benchmarks/tune_defaults.py``), 8192 on a CUDA GPU, whose
-        throughput needs large batches; at the same learning rate, 8192 gave
-        embeddings of the same quality on the quality benchmark's data
+        (chosen by ``benchmarks/tune_defaults.py``); on a CUDA GPU, whose
+        throughput needs large batches, the training rows divided by 32
+        (at least 32 steps per epoch), clipped to [128, 8192] -- 8192 for
+        Dask input. At the same learning rate, 8192 gave embeddings of the
+        same quality on the quality benchmark's data
         (``benchmarks/results/batch_size.md``). The size used is
         ``batch_size_``.
 
@@ -578,6 +580,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             Fitted encoder. If ``fit`` raises (or is interrupted), an encoder
             fitted before keeps its previous state.
         """
+        self.__dict__.pop("_device_tables", None)  # device copies of the old tables
         if is_dask_collection(X):
             from ._dask import fit_dask
 
@@ -912,7 +915,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         if kind == "numpy" and isinstance(out, np.ndarray):
             return out
         names = self.get_feature_names_out() if kind == "cudf" else None
-        return deliver(out, kind, names, getattr(X, "index", None))
+        return deliver(out, kind, names, X)
 
     def _transform(self, X):
         """``transform`` of in-memory input without output conversion.
@@ -974,7 +977,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         out = _device.empty(n, width + n_cont, dtype, table.device)
         start = 0
         need_unseen = self.handle_unknown == "error"
+        bag_columns = getattr(self, "bag_columns_", ())
         for i, j in enumerate(self.categorical_columns_):
+            if j in bag_columns:  # list-valued (or split) in fit: not on the device path
+                table.bag(j)
             vocabulary = self._vocabulary(i)
             numeric = table.numeric_column(j)
             encoded = None

@@ -39,17 +39,30 @@ class TrainingDivergedError(FloatingPointError, ValueError):
 
 
 _EVAL_CHUNK = 65536
-# batch_size="auto" by device type: the CPU value comes from benchmarks/tune_defaults.py;
-# a GPU needs large batches for throughput, and 8192 rows at the same learning rate gave
-# embeddings as good on adult and movielens (benchmarks/batch_size.py)
-AUTO_BATCH_SIZE = {"cpu": 128, "cuda": 8192}
+# batch_size="auto": 128 on the CPU (benchmarks/tune_defaults.py); on a GPU, which needs
+# large batches for throughput, up to 8192 rows (as good on adult and movielens at the same
+# learning rate: benchmarks/batch_size.py) while keeping at least 32 steps per epoch
+AUTO_BATCH_SIZE = 128
+AUTO_BATCH_SIZE_GPU = 8192
+MIN_STEPS_PER_EPOCH = 32
 
 
-def resolve_batch_size(batch_size: int | None, device: torch.device) -> int:
-    """``batch_size``, or the automatic size for ``device`` when it is None."""
+def resolve_batch_size(
+    batch_size: int | None, device: torch.device, n_rows: int | None = None
+) -> int:
+    """``batch_size``, or the automatic size when it is None.
+
+    On the CPU, 128. On a GPU, ``n_rows // 32`` clipped to [128, 8192], so
+    that an epoch over ``n_rows`` training rows takes at least 32 steps (8192
+    when ``n_rows`` is not known, for streamed data).
+    """
     if batch_size is not None:
         return batch_size
-    return AUTO_BATCH_SIZE.get(device.type, AUTO_BATCH_SIZE["cpu"])
+    if device.type == "cpu":
+        return AUTO_BATCH_SIZE
+    if n_rows is None:
+        return AUTO_BATCH_SIZE_GPU
+    return int(min(AUTO_BATCH_SIZE_GPU, max(AUTO_BATCH_SIZE, n_rows // MIN_STEPS_PER_EPOCH)))
 
 
 @dataclass
@@ -295,7 +308,7 @@ def _masked_column_loss(net, heads, spec: SelfSupervision, slots, device):
         masked = rows.clone()
         masked[every, columns[choice]] = mask_rows[choice]
         hidden = net(masked, cont, bags)
-        loss = torch.zeros(batch, device=device, dtype=hidden.dtype)
+        loss = torch.zeros(batch, device=device)  # float32, also under autocast
         for t, slot in enumerate(slots):
             chosen = torch.nonzero(choice == t).squeeze(1)
             if chosen.numel() == 0:
@@ -318,7 +331,7 @@ def _masked_column_loss(net, heads, spec: SelfSupervision, slots, device):
                     -(negative @ projected.unsqueeze(2)).squeeze(2)
                 ).sum(1)
             row_loss = torch.where(true_rows == missing_rows[t], 0.0, row_loss)
-            loss = loss.index_put((chosen,), row_loss)
+            loss = loss.index_put((chosen,), row_loss.float())
         return loss
 
     return loss_fn
@@ -522,7 +535,9 @@ def _train(
             return _per_sample_loss(task, net(rows, cont, bags), target)
 
     optimizer = _Adam(net, config, tuple(modules[1:]))
-    batch_size = resolve_batch_size(config.batch_size, device)
+    batch_size = resolve_batch_size(
+        config.batch_size, device, None if stream is not None else n - n_val
+    )
     autocast = _autocast(device, config.mixed_precision)
     # float16 gradients underflow without loss scaling; bfloat16 has float32's range
     scaler = torch.amp.GradScaler(device.type) if config.mixed_precision == "fp16" else None

@@ -172,6 +172,29 @@ def test_refit_replaces_the_cached_device_tables(tmp_path):
     assert "_device_tables" not in joblib.load(tmp_path / "enc.joblib").__dict__
 
 
+def test_uint64_ids_beyond_int64_round_trip():
+    """uint64 categories above 2**63 (hashed ids) are found again in a uint64 tensor."""
+    ids = np.array([5, 9, 2**63 + 1, 2**63 + 7], dtype=np.uint64)
+    X = np.repeat(ids, 50)[:, None]
+    y = np.tile([0.0, 1.0], len(X) // 2)
+    enc = EntityEmbeddingEncoder(device="cpu", max_iter=1, random_state=0, handle_unknown="error")
+    enc.fit(X, y)
+    out = enc.transform(torch.from_numpy(ids[:, None]))
+    np.testing.assert_array_equal(out.numpy(), enc.transform(ids[:, None]))
+
+
+def test_list_column_of_fit_is_refused_on_the_device_path():
+    """A column fitted as a list column cannot be transformed from a tensor: a clear error."""
+    cells = np.empty(200, dtype=object)
+    cells[:] = [[k % 3, k % 5] for k in range(200)]
+    X = np.column_stack([cells, np.arange(200) % 4]).astype(object)
+    y = np.arange(200) % 2
+    enc = EntityEmbeddingEncoder(device="cpu", max_iter=1, random_state=0).fit(X, y)
+    assert list(enc.bag_columns_) == [0]
+    with pytest.raises(TypeError, match="Column at index 0 is a list column"):
+        enc.transform(torch.zeros((3, 2), dtype=torch.int64))
+
+
 def test_bool_and_sample_weight_tensors():
     """A bool tensor is categorical; sample_weight as a tensor equals it as an array."""
     rng = np.random.RandomState(0)

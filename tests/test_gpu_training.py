@@ -39,6 +39,17 @@ def test_mixed_precision_learns_as_well_as_float32(precision):
     assert abs(mixed - full) < 0.01
 
 
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_self_supervised_fit_under_mixed_precision(precision):
+    """fit(X) without y (masked-column loss) trains under bf16 / fp16 autocast."""
+    X, _ = load_adult_sample()
+    encoder = EntityEmbeddingEncoder(
+        device="cpu", max_iter=2, random_state=0, mixed_precision=precision
+    ).fit(X)
+    assert all(np.isfinite(t).all() for t in encoder.embeddings_)
+    assert np.isfinite(encoder.loss_curve_).all()
+
+
 def test_mixed_precision_is_reproducible_on_the_cpu():
     """Two bf16 CPU fits with the same seed are identical."""
     X, y = load_adult_sample()
@@ -79,22 +90,27 @@ def test_no_host_read_per_batch(monkeypatch):
 
 
 @needs_cuda
-def test_auto_device_trains_on_cuda_with_large_batches():
-    """device='auto' on a GPU machine uses batch_size_=8192 and still learns census income."""
+def test_auto_device_trains_on_cuda_with_larger_batches():
+    """device='auto' on a GPU machine uses n_train // 32 rows per step and learns census income."""
     X, y = load_adult_sample()
     y = np.asarray(y)
     encoder = EntityEmbeddingEncoder(random_state=0)
     assert _auc(encoder, X, y) > 0.85
-    assert encoder.batch_size_ == 8192
+    n_train = len(y) // 2 - round(0.1 * (len(y) // 2))
+    assert encoder.batch_size_ == max(128, n_train // 32)
 
 
 def test_auto_batch_size_by_device():
     """batch_size='auto' is 128 on the CPU and 8192 on CUDA; batch_size_ records the size used."""
     from skembed._training import resolve_batch_size
 
-    assert resolve_batch_size(None, torch.device("cpu")) == 128
-    assert resolve_batch_size(None, torch.device("cuda", 0)) == 8192
-    assert resolve_batch_size(512, torch.device("cuda", 0)) == 512
+    cpu, cuda = torch.device("cpu"), torch.device("cuda", 0)
+    assert resolve_batch_size(None, cpu, 10**7) == 128
+    assert resolve_batch_size(None, cuda, 10**7) == 8192
+    assert resolve_batch_size(None, cuda, 100_000) == 3125  # 32 steps per epoch
+    assert resolve_batch_size(None, cuda, 2_000) == 128
+    assert resolve_batch_size(None, cuda) == 8192  # streamed: rows unknown
+    assert resolve_batch_size(512, cuda, 2_000) == 512
     X, y = load_adult_sample()
     assert EntityEmbeddingEncoder(device="cpu", max_iter=1).fit(X, y).batch_size_ == 128
     fitted = EntityEmbeddingEncoder(device="cpu", max_iter=1, batch_size=300).fit(X, y)
