@@ -875,6 +875,12 @@ def _cudf_is_categorical(dtype) -> bool:
     return getattr(dtype, "kind", "O") in "bOSUT" or str(dtype) in ("str", "string")
 
 
+def _cupy_device():
+    """The torch device of CuPy's current device, where cuDF's columns come out by DLPack."""
+    cupy = _import("cupy", "cuDF input")
+    return _torch().device("cuda", cupy.cuda.runtime.getDevice())
+
+
 def device_table(X, kind: str, allow_empty: bool) -> DeviceTable:
     """:func:`as_table` for the device containers."""
     if kind == "cudf":
@@ -883,9 +889,7 @@ def device_table(X, kind: str, allow_empty: bool) -> DeviceTable:
                 "Expected a 2-D input, got a cuDF Series. Pass a cuDF DataFrame, e.g. "
                 "X.to_frame()."
             )
-        torch, cupy = _torch(), _import("cupy", "cuDF input")
-        # the device CuPy (hence DLPack) hands the columns out on
-        device = torch.device("cuda", cupy.cuda.runtime.getDevice())
+        device = _cupy_device()
         table = DeviceTable(X, "cudf", list(X.columns), len(X), X.shape[1], device, X.index)
     else:
         tensor = X if kind == "torch" else _from_dlpack(X)
