@@ -202,8 +202,8 @@ class EntityEmbeddingNet(nn.Module):
             codes = codes + self.row_offsets
             for (start, stop), table in zip(self._bounds, self.tables):
                 parts.append(table(codes[:, start:stop]).flatten(1))
-        for bag, table in zip(bags, self.tables[len(self._bounds) :]):
-            parts.append(table(bag))
+        for k, bag in enumerate(bags):
+            parts.append(self.tables[len(self._bounds) + k](bag))
         hidden = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         if self._reorder_features:
             hidden = hidden.index_select(1, self.feature_order)
