@@ -758,7 +758,8 @@ class DeviceTable:
 
     The same interface as :class:`Table`, except that :meth:`factorize` and
     :meth:`continuous` return torch tensors on ``device`` (the unique values
-    stay a small NumPy array), and list columns are not supported.
+    stay a small NumPy array). List columns exist in cuDF only; they are split
+    on the host (:meth:`bag`).
 
     Attributes
     ----------
@@ -844,13 +845,22 @@ class DeviceTable:
         return type(self.data.dtypes.iloc[j]).__name__ == "ListDtype"
 
     def bag(self, j: int, separator: str | None = None):
-        raise TypeError(self._list_error(j))
+        """:meth:`Table.bag` of a cuDF list (or ``separator``) column, split on the host.
+
+        The one device path that copies a column to the host: the tokens are
+        counted and padded with pandas, like a pandas column's.
+        """
+        if self.kind != "cudf":
+            raise TypeError(self._list_error(j))
+        column = self.data.iloc[:, j].to_pandas()
+        host = Table(column.to_frame(), "pandas", [self.columns[j]], self.n_rows, 1)
+        return host.bag(0, separator)
 
     def _list_error(self, j: int) -> str:
         return (
             f"Column {self.column_label(j)} is a list column (or has a separator), which "
-            f"the GPU path does not support yet; got a {self.kind} input. Pass the data as "
-            "a pandas or polars DataFrame (cudf: X.to_pandas()), or drop the column."
+            f"a {self.kind} input cannot hold. Pass the data as a pandas, polars or cuDF "
+            "DataFrame, or drop the column."
         )
 
     def continuous(self, j: int):

@@ -311,7 +311,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         input's index); NumPy, pandas, polars and lists give a NumPy array
         (or the ``set_output`` container). Device-resident input is encoded
         on its device -- the table lookup is a gather there -- and shares its
-        memory with the output (DLPack), without a copy to the host. The
+        memory with the output (DLPack), without a copy to the host (cuDF list
+        and ``separator`` columns aside: they are split on the host). The
         other values force a container: ``"numpy"`` copies device results to
         the host; ``"torch"`` wraps host results without a copy;
         ``"cupy"`` and ``"cudf"`` move host results to the current CUDA
@@ -656,7 +657,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 n_rows=n,
                 n_buckets=self.hash_buckets_[i],
             )
-            if table.on_device:
+            if table.on_device and i not in cells:
                 vocabulary, value_rows = _device.learn_vocabulary(codes, uniques, **options)
             else:
                 vocabulary, value_rows = learn_vocabulary(
@@ -978,10 +979,20 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         start = 0
         need_unseen = self.handle_unknown == "error"
         bag_columns = getattr(self, "bag_columns_", ())
+        separators = self._separators(table) if len(bag_columns) else {}
         for i, j in enumerate(self.categorical_columns_):
-            if j in bag_columns:  # list-valued (or split) in fit: not on the device path
-                table.bag(j)
             vocabulary = self._vocabulary(i)
+            dim = self.embeddings_[i].shape[1]
+            if j in bag_columns:  # a cuDF list column: split and reduced on the host
+                cell, codes, uniques = table.bag(j, separators.get(j))
+                rows, unseen = vocabulary.encode(codes, uniques)
+                self._check_unseen(table, j, unseen)
+                vectors = _bag_vectors(
+                    self.embeddings_[i], cell, rows, n, self.bag_mode, vocabulary.missing_row
+                )
+                out[:, start : start + dim] = _device.to_tensor_like(vectors, out)
+                start += dim
+                continue
             numeric = table.numeric_column(j)
             encoded = None
             if numeric is not None:  # a binary search per value, no sort of the column
@@ -992,7 +1003,6 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 encoded = _device.encode(vocabulary, *table.factorize(j))
             rows, unseen = encoded
             self._check_unseen(table, j, unseen)
-            dim = self.embeddings_[i].shape[1]
             vectors = self._device_table(i, out)
             out[:, start : start + dim] = vectors.index_select(0, rows)
             start += dim

@@ -193,3 +193,23 @@ def test_host_results_to_cupy_and_cudf(stand_ins):
     as_cudf = enc.set_params(output_type="cudf").transform(X)
     assert list(as_cudf.columns) == list(enc.get_feature_names_out())
     np.testing.assert_array_equal(as_cudf.to_numpy(), expected)
+
+
+def test_cudf_separator_column_is_split_on_the_host(stand_ins):
+    """A '|'-separated cuDF string column trains and encodes as the pandas column does."""
+    rng = np.random.RandomState(0)
+    genres = np.array(["drama", "comedy", "action", "horror"])
+    tags = [
+        "|".join(rng.choice(genres, size=rng.randint(1, 3), replace=False)) for _ in range(600)
+    ]
+    X = pd.DataFrame({"tags": tags, "city": rng.choice(["a", "b", "c"], 600)})
+    y = np.array(["drama" in t for t in tags], dtype=float)
+    params = dict(separator={"tags": "|"}, device="cpu", max_iter=2, random_state=0)
+    host = EntityEmbeddingEncoder(**params).fit(X, y)
+    enc = EntityEmbeddingEncoder(**params).fit(_CudfFrame(X), y)
+    assert list(enc.bag_columns_) == [0]
+    assert list(enc.categories_[0]) == list(host.categories_[0])
+    for ours, theirs in zip(enc.embeddings_, host.embeddings_):
+        np.testing.assert_allclose(ours, theirs, atol=1e-6)
+    out = enc.transform(_CudfFrame(X))
+    np.testing.assert_allclose(out.to_numpy(), enc.transform(X), rtol=1e-6, atol=1e-6)
