@@ -345,6 +345,11 @@ def as_table(X, *, allow_empty: bool = False) -> Table:
         if array.dtype.kind == "U":
             array = array.astype(object)
         return Table(array, "array", None, array.shape[0], array.shape[1])
+    return _checked_shape(table, allow_empty)
+
+
+def _checked_shape(table, allow_empty: bool):
+    """``table``, after scikit-learn's errors for no rows (unless allowed) or no columns."""
     if table.n_rows < 1 and not allow_empty:
         raise ValueError(
             f"Found array with 0 sample(s) (shape={(table.n_rows, table.n_columns)}) "
@@ -912,17 +917,7 @@ def device_table(X, kind: str, allow_empty: bool) -> DeviceTable:
         if tensor.dtype.is_complex:
             raise ValueError(f"Complex data not supported; got a {kind} array of {tensor.dtype}.")
         table = DeviceTable(tensor, kind, None, tensor.shape[0], tensor.shape[1], tensor.device)
-    if table.n_rows < 1 and not allow_empty:
-        raise ValueError(
-            f"Found array with 0 sample(s) (shape={(table.n_rows, table.n_columns)}) "
-            "while a minimum of 1 is required."
-        )
-    if table.n_columns < 1:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={(table.n_rows, table.n_columns)}) "
-            "while a minimum of 1 is required."
-        )
-    return table
+    return _checked_shape(table, allow_empty)
 
 
 def device_1d(values, kind: str) -> np.ndarray:

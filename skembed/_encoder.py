@@ -961,10 +961,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                     out[begin:end, start : start + dim] = np.take(embedding, rows[begin:end], 0)
                 start += dim
         if n_cont:
-            cont = self._continuous_matrix(table)
-            values = self._scale(cont) if self.continuous == "scale" else cont
-            self._check_fits_dtype(table, values, dtype)
-            out[:, width:] = values
+            out[:, width:] = self._continuous_output(table, dtype)
         return out
 
     def _transform_on_device(self, table):
@@ -1007,11 +1004,15 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             out[:, start : start + dim] = vectors.index_select(0, rows)
             start += dim
         if n_cont:
-            cont = self._continuous_matrix(table)
-            values = self._scale(cont) if self.continuous == "scale" else cont
-            self._check_fits_dtype(table, values, dtype)
-            out[:, width:] = values
+            out[:, width:] = self._continuous_output(table, dtype)
         return out
+
+    def _continuous_output(self, table, dtype):
+        """The continuous output columns: scaled or passed through, checked to fit ``dtype``."""
+        cont = self._continuous_matrix(table)
+        values = self._scale(cont) if self.continuous == "scale" else cont
+        self._check_fits_dtype(table, values, dtype)
+        return values
 
     def _device_table(self, i: int, like):
         """``embeddings_[i]`` as a tensor on ``like``'s device and dtype, cached.
