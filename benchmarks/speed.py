@@ -546,9 +546,8 @@ def gpu_encoder(
     """The encoder's default network on a float32 matrix whose first columns are codes."""
     from skembed import EntityEmbeddingEncoder
 
-    extra = {} if mixed_precision is None else {"mixed_precision": mixed_precision}
     return EntityEmbeddingEncoder(
-        **extra,
+        mixed_precision=mixed_precision,
         categorical_features=list(range(n_categorical)),
         embedding_dim=embedding_dim,
         batch_size=batch_size,

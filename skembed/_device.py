@@ -24,6 +24,7 @@ __all__ = [
     "empty",
     "encode",
     "encode_numeric",
+    "search_index",
     "first_beyond",
     "has_inf",
     "index_rows",
@@ -59,41 +60,54 @@ def encode(
     return lookup[torch.where(codes < 0, len(uniques), codes)], unseen
 
 
-def encode_numeric(
-    vocabulary: Vocabulary, column: Tensor, need_unseen: bool
-) -> tuple[Tensor, np.ndarray] | None:
-    """Table rows of a numeric column by binary search: one pass over the column.
+def search_index(
+    vocabulary: Vocabulary, floating_column: bool, device
+) -> tuple[Tensor, Tensor] | None:
+    """The kept and pooled categories sorted, and their rows, on ``device``.
 
-    What ``transform`` uses for int, bool and float columns of known numeric
-    categories: the kept and pooled categories are sorted on the host, and
-    each value is looked up with ``torch.searchsorted`` (the sorted keys stay
-    in cache), instead of factorizing the column (a sort of all its values).
-    The distinct unseen values are collected only when ``need_unseen``
-    (hash buckets, or ``handle_unknown="error"``). Returns None when the
-    categories are not numbers (the caller factorizes instead).
+    What :func:`encode_numeric` searches, for a column whose values are
+    floating-point (``floating_column``) or integers. Compared as float64 if
+    either the categories or the column are floating-point, else as int64.
+    None when the categories are not numbers, or are integers that the
+    comparison could not tell apart (beyond int64, or beyond 2**53 as float64).
     """
     keys = np.concatenate([vocabulary.categories, vocabulary.infrequent])
-    if keys.dtype.kind not in "biuf" or column.dtype.is_complex:
+    if keys.dtype.kind not in "biuf":
         return None
     if keys.dtype.kind == "u" and keys.max() > np.iinfo(np.int64).max:
         return None  # beyond int64: factorizing compares them exactly
-    floating = keys.dtype.kind == "f" or column.dtype.is_floating_point
+    floating = keys.dtype.kind == "f" or floating_column
     if floating and keys.dtype.kind in "iu" and np.abs(keys).max() > 2**53:
         return None  # integers that float64 cannot tell apart
-    common = torch.float64 if floating else torch.int64
     keys = keys.astype(np.float64 if floating else np.int64)
     order = np.argsort(keys, kind="stable")  # sorted in the dtype the search compares in
-    device = column.device
     sorted_keys = torch.as_tensor(keys[order]).to(device)
-    sorted_rows = torch.as_tensor(vocabulary.seen_rows[order], device=device)
-    values = column.to(common).contiguous()  # a column of a row-major matrix is strided
-    position = torch.searchsorted(sorted_keys, values).clamp_(max=len(keys) - 1)
+    return sorted_keys, torch.as_tensor(vocabulary.seen_rows[order], device=device)
+
+
+def encode_numeric(
+    vocabulary: Vocabulary, column: Tensor, index: tuple[Tensor, Tensor], need_unseen: bool
+) -> tuple[Tensor, np.ndarray]:
+    """Table rows of a numeric column by binary search: one pass over the column.
+
+    What ``transform`` uses for int, bool and float columns of known numeric
+    categories: each value is looked up with ``torch.searchsorted`` in
+    ``index`` (:func:`search_index`; the sorted keys stay in cache), instead of
+    factorizing the column (a sort of all its values). The distinct unseen
+    values are collected only when ``need_unseen`` (hash buckets, or
+    ``handle_unknown="error"``).
+    """
+    sorted_keys, sorted_rows = index
+    floating = sorted_keys.dtype.is_floating_point
+    device = column.device
+    values = column.to(sorted_keys.dtype).contiguous()  # a matrix's column is strided
+    position = torch.searchsorted(sorted_keys, values).clamp_(max=len(sorted_keys) - 1)
     found = sorted_keys[position] == values
     rows = torch.where(found, sorted_rows[position], vocabulary.unknown_row)
     missing = torch.isnan(values) if floating else None
     if missing is not None:
         rows = torch.where(missing, vocabulary.missing_row, rows)
-    unseen = np.empty(0, dtype=keys.dtype)
+    unseen = np.empty(0, dtype=vocabulary.categories.dtype)
     if need_unseen:
         is_unseen = ~found if missing is None else ~found & ~missing
         distinct, inverse = torch.unique(column[is_unseen], return_inverse=True)

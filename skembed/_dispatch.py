@@ -915,7 +915,10 @@ def device_table(X, kind: str, allow_empty: bool) -> DeviceTable:
                 f"{tuple(tensor.shape)}. Reshape it, e.g. X.reshape(-1, 1) for one feature."
             )
         if tensor.dtype.is_complex:
-            raise ValueError(f"Complex data not supported; got a {kind} array of {tensor.dtype}.")
+            raise ValueError(
+                f"Complex data not supported; got a {kind} array of {tensor.dtype}, expected "
+                "real numbers. Pass the real part (X.real) or split it into two columns."
+            )
         table = DeviceTable(tensor, kind, None, tensor.shape[0], tensor.shape[1], tensor.device)
     return _checked_shape(table, allow_empty)
 

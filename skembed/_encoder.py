@@ -991,16 +991,32 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
                 start += dim
                 continue
             numeric = table.numeric_column(j)
-            encoded = None
-            if numeric is not None:  # a binary search per value, no sort of the column
-                encoded = _device.encode_numeric(
-                    vocabulary, numeric, need_unseen or vocabulary.n_buckets > 0
+            index = None
+            if numeric is not None and not numeric.dtype.is_complex:
+                floating = numeric.dtype.is_floating_point
+                index = self._device_cached(
+                    ("search", i, str(numeric.device), floating),
+                    vocabulary.categories,
+                    _device.search_index,
+                    vocabulary,
+                    floating,
+                    numeric.device,
                 )
-            if encoded is None:
+            if index is not None:  # a binary search per value, no sort of the column
+                encoded = _device.encode_numeric(
+                    vocabulary, numeric, index, need_unseen or vocabulary.n_buckets > 0
+                )
+            else:
                 encoded = _device.encode(vocabulary, *table.factorize(j))
             rows, unseen = encoded
             self._check_unseen(table, j, unseen)
-            vectors = self._device_table(i, out)
+            vectors = self._device_cached(
+                ("table", i, str(out.device), str(out.dtype)),
+                self.embeddings_[i],
+                _device.to_tensor_like,
+                self.embeddings_[i],
+                out,
+            )
             out[:, start : start + dim] = vectors.index_select(0, rows)
             start += dim
         if n_cont:
@@ -1014,21 +1030,20 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self._check_fits_dtype(table, values, dtype)
         return values
 
-    def _device_table(self, i: int, like):
-        """``embeddings_[i]`` as a tensor on ``like``'s device and dtype, cached.
+    def _device_cached(self, key, source, make, *args):
+        """``make(*args)``, kept per ``key`` while ``source`` is the same object.
 
-        The cache holds the NumPy table it was made from and is used only while
-        ``embeddings_[i]`` is that same array; it is not pickled.
+        What device transforms reuse between calls: the tables on the device
+        (``source``: ``embeddings_[i]``) and the sorted categories searched by
+        numeric columns (``source``: ``categories_[i]``). Not pickled; ``fit``
+        drops it.
         """
-        from ._device import to_tensor_like
-
         cache = self.__dict__.setdefault("_device_tables", {})
-        key = (i, str(like.device), str(like.dtype))
-        source, tensor = cache.get(key, (None, None))
-        if source is not self.embeddings_[i]:
-            tensor = to_tensor_like(self.embeddings_[i], like)
-            cache[key] = (self.embeddings_[i], tensor)
-        return tensor
+        held, value = cache.get(key, (None, None))
+        if held is not source:
+            value = make(*args)
+            cache[key] = (source, value)
+        return value
 
     def _check_unseen(self, table, j, unseen) -> None:
         """Under ``handle_unknown="error"``, raise if column ``j`` had unseen categories."""
