@@ -1,0 +1,68 @@
+"""Fixed-seed fits whose tables and transforms are frozen in ``tests/data/behaviour.npz``.
+
+The fixture was written by ``python tests/behaviour_cases.py`` on the main branch *before*
+the package was split into layered modules (commit 998510f); ``test_behaviour.py`` checks that
+today's package reproduces every array. Regenerate it only for a deliberate change of results.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+FIXTURE = Path(__file__).parent / "data" / "behaviour.npz"
+
+
+def cases():
+    """Yield ``(name, fitted encoder, X used for transform, fit_transform output or None)``."""
+    import dask.dataframe as dd
+
+    from skembed import EntityEmbeddingEncoder
+    from skembed.datasets import load_adult_sample
+
+    X, y = load_adult_sample()
+    X, y = X.iloc[:3000].reset_index(drop=True), y[:3000]
+    base = {"max_iter": 2, "random_state": 0}
+
+    yield "defaults", EntityEmbeddingEncoder(**base).fit(X, y), X, None
+
+    bags = X.assign(roles=X["occupation"].fillna("") + "|" + X["relationship"])
+    encoder = EntityEmbeddingEncoder(separator={"roles": "|"}, **base).fit(bags, y)
+    yield "bags", encoder, bags, None
+
+    hashed = EntityEmbeddingEncoder(max_categories=5, hash_buckets=8, **base).fit(X, y)
+    yield "hash_buckets", hashed, X, None
+
+    table = hashed.get_embeddings("education").iloc[:-2]
+    pretrained = {"education": table.iloc[:, :3]}
+    frozen = EntityEmbeddingEncoder(
+        pretrained_embeddings=pretrained, freeze_pretrained=True, **base
+    ).fit(X, y)
+    yield "pretrained_frozen", frozen, X, None
+
+    yield "self_supervised", EntityEmbeddingEncoder(**base).fit(X), X, None
+
+    crossed = EntityEmbeddingEncoder(cv=3, **base)
+    out = crossed.fit_transform(X, y)
+    yield "cv3", crossed, X, out
+
+    ddf = dd.from_pandas(X.assign(income=y), npartitions=4)
+    streamed = EntityEmbeddingEncoder(**base).fit(ddf.drop(columns="income"), ddf["income"])
+    yield "dask", streamed, X, None
+
+
+def arrays():
+    """The arrays of every case, keyed ``"{case}/{what}"``."""
+    found = {}
+    for name, encoder, X, fitted_out in cases():
+        for i, table in enumerate(encoder.embeddings_):
+            found[f"{name}/embeddings_{i}"] = np.asarray(table)
+        found[f"{name}/transform"] = np.asarray(encoder.transform(X))
+        if fitted_out is not None:
+            found[f"{name}/fit_transform"] = np.asarray(fitted_out)
+    return found
+
+
+if __name__ == "__main__":
+    FIXTURE.parent.mkdir(exist_ok=True)
+    np.savez_compressed(FIXTURE, **arrays())
+    print(f"wrote {FIXTURE}")
