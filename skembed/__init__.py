@@ -3,8 +3,7 @@
 from ._encoder import EntityEmbeddingEncoder, auto_embedding_dim
 from ._export import load_word_vectors, read_embeddings
 from ._persistence import load
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "EntityEmbeddingEncoder",
