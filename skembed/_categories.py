@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._dispatch import build_lookup, lookup_codes, sort_order, stable_hash
+from ._hashing import stable_hash
+from ._values import build_lookup, lookup_codes, sort_order
 
 __all__ = ["MISSING_LABEL", "UNKNOWN_LABEL", "Vocabulary", "bucket_label", "learn_vocabulary"]
 

@@ -12,7 +12,7 @@ scores held-out partitions. Memory holds at most two buffers of encoded rows.
 ``transform`` is ``map_partitions`` of the NumPy lookup, with the output's
 ``meta`` given, so it stays lazy and never collects rows to the client.
 
-The Dask calls themselves live in ``_dispatch``.
+The Dask calls themselves live in ``_dask_glue``.
 """
 
 from __future__ import annotations
@@ -24,20 +24,20 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._categories import vocabulary_from_counts
-from ._dispatch import (
-    as_table,
+from ._dask_glue import (
     dask_compute,
     dask_delayed,
     dask_map_partitions,
     dask_meta,
     dask_partitions,
-    is_missing,
     merge_counts,
-    pandas_frame,
     split_partition,
 )
 from ._encoder import _padded_bags, _per_row, _replacement_rows, _valid_weights
+from ._output import pandas_frame
+from ._tables import as_table
 from ._validation import validate_params
+from ._values import is_missing
 
 __all__ = ["fit_dask", "transform_dask"]
 

@@ -18,22 +18,12 @@ from ._categories import (
     bucket_label,
     learn_vocabulary,
 )
-from ._dispatch import (
-    OUTPUT_TYPES,
-    as_1d,
-    as_table,
-    build_lookup,
-    deliver,
-    device_kind,
-    is_dask_collection,
-    is_missing,
-    labelled_frame,
-    lookup_codes,
-    output_kind,
-    take_rows,
-    vector_table,
-)
+from ._containers import device_kind, is_dask_collection
+from ._files import labelled_frame, vector_table
+from ._output import OUTPUT_TYPES, deliver, output_kind
+from ._tables import as_1d, as_table, take_rows
 from ._validation import Interval, Options, validate_params
+from ._values import build_lookup, is_missing, lookup_codes
 
 __all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
 

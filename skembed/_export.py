@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ._categories import MISSING_LABEL, UNKNOWN_LABEL, bucket_label
-from ._dispatch import labelled_frame, read_columns, read_word_vectors, write_columns
+from ._files import labelled_frame, read_columns, read_word_vectors, write_columns
 
 __all__ = ["export_embeddings", "load_word_vectors", "read_embeddings"]
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._dispatch import frame_from_parts, frame_parts, is_pandas_object
+from ._files import frame_from_parts, frame_parts, is_pandas_object
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from behaviour_cases import FIXTURE, arrays
 
 pytest.importorskip("dask.dataframe")

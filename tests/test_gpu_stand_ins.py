@@ -114,7 +114,7 @@ def stand_ins(monkeypatch):
     cudf.Series = _CudfSeries
     monkeypatch.setitem(sys.modules, "cupy", cupy)
     monkeypatch.setitem(sys.modules, "cudf", cudf)
-    monkeypatch.setattr("skembed._dispatch._cupy_device", lambda: torch.device("cpu"))
+    monkeypatch.setattr("skembed._device_table._cupy_device", lambda: torch.device("cpu"))
     return cupy, cudf
 
 

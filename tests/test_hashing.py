@@ -12,7 +12,7 @@ import pytest
 import skembed
 from conftest import make_frame, shared_dataset
 from skembed import EntityEmbeddingEncoder
-from skembed._dispatch import stable_hash
+from skembed._hashing import stable_hash
 
 FAST = dict(max_iter=3, random_state=0)
 # stable_hash(...) % 1000 of the values in test_hash_is_stable_across_processes_and_pinned,
@@ -63,7 +63,7 @@ def test_hash_is_stable_across_processes_and_pinned():
     pinned = stable_hash(values) % np.uint64(1000)
     assert pinned.tolist() == PINNED_BUCKETS
     code = (
-        "import numpy as np; from skembed._dispatch import stable_hash; "
+        "import numpy as np; from skembed._hashing import stable_hash; "
         "v = np.array(['paris', '', '日本', 7, 2.5, True], dtype=object); "
         "print((stable_hash(v) % np.uint64(1000)).tolist())"
     )
