@@ -11,7 +11,8 @@ of its genres' vectors, so what the network learns about "Comedy" carries over t
 combination that contains it.
 
 The ratings here are synthetic, generated below with a known structure, so that the script
-needs no download. (The README reports the same comparison on the real MovieLens ratings.)
+needs no download. (The user guide's bags page reports the same comparison on the real
+MovieLens ratings.)
 """
 
 # %%
@@ -146,5 +147,5 @@ fig.tight_layout()
 # With the genres as a bag, the ridge regression rates new movies better than with the
 # genre string as one category: a new combination of known genres still gets a meaningful
 # vector, the mean of its genres' vectors, and each genre's vector is learned from every
-# movie that has it, alone or in company. The README's MovieLens experiment shows the same
+# movie that has it, alone or in company. The bags page's MovieLens experiment shows the same
 # ranking on real ratings (ridge RMSE 1.1219 for the bag against 1.1544 for the string).

@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
+from ._threads import limit_threads
 
-__all__ = ["DemoResult", "limit_threads", "run_demo"]
+__all__ = ["DemoResult", "run_demo"]
 
 PLOT_HINT = (
     "matplotlib is not installed, so no plot was drawn. "
@@ -92,28 +91,6 @@ def _baseline_encoders(categorical, continuous, random_state):
     return {"one-hot": one_hot, "target encoding": target}
 
 
-@contextmanager
-def limit_threads(n_threads):
-    """Run the block with at most ``n_threads`` CPU threads in torch, BLAS and OpenMP.
-
-    ``None`` or 0 leaves the libraries' defaults. torch's setting is restored
-    afterwards.
-    """
-    if not n_threads:
-        yield
-        return
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        with threadpool_limits(limits=n_threads):
-            yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def run_demo(
     out_dir=".",
     *,
@@ -163,7 +140,7 @@ def _run(out_dir, column, max_iter, plot, random_state, verbose, stream):
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import train_test_split
 
-    from . import EntityEmbeddingEncoder
+    from ._encoder import EntityEmbeddingEncoder
     from .datasets import ADULT_CATEGORICAL, ADULT_CONTINUOUS, load_adult_sample
 
     def say(text=""):
@@ -264,32 +241,20 @@ def _plot_embeddings(encoder, X_train, column, out_dir: Path, say) -> Path | Non
     except ImportError:
         say(PLOT_HINT)
         return None
-    from sklearn.decomposition import PCA
+    from ._plots import plot_embedding_table
 
     table = encoder.get_embeddings(column).drop(index=["<unknown>", "<missing>"])
     counts = X_train[column].value_counts().reindex(table.index, fill_value=0)
-    vectors = table.to_numpy(dtype=np.float64)
-    n_components = min(2, vectors.shape[1], vectors.shape[0])
-    pca = PCA(n_components=n_components).fit(vectors)
-    points = pca.transform(vectors)
-    if n_components < 2:
-        points = np.column_stack([points, np.zeros((len(points), 2 - n_components))])
-    explained = list(pca.explained_variance_ratio_) + [0.0] * (2 - n_components)
-
     figure = Figure(figsize=(8, 6), layout="constrained")
     ax = figure.add_subplot()
-    sizes = 20 + 400 * np.sqrt(counts.to_numpy() / max(counts.max(), 1))
-    ax.scatter(points[:, 0], points[:, 1], s=sizes, alpha=0.6, color="tab:blue")
-    for position in np.argsort(-counts.to_numpy(), kind="stable")[:N_LABELLED]:
-        ax.annotate(
-            str(table.index[position]),
-            points[position],
-            xytext=(4, 4),
-            textcoords="offset points",
-            fontsize=9,
-        )
-    ax.set_xlabel(f"PC 1 ({explained[0]:.0%} of variance)")
-    ax.set_ylabel(f"PC 2 ({explained[1]:.0%} of variance)")
+    plot_embedding_table(
+        table.to_numpy(),
+        table.index,
+        counts=counts.to_numpy(),
+        top=N_LABELLED,
+        ax=ax,
+        size_by_count=True,
+    )
     ax.set_title(
         f"skembed: learned {table.shape[1]}-D embeddings of '{column}' "
         "(PCA to 2-D; marker area ~ frequency, "

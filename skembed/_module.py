@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ._table_layout import TableLayout
+
 __all__ = ["EntityEmbeddingNet", "MaskedColumnHeads", "TableSlot"]
 
 
@@ -56,7 +58,13 @@ class EntityEmbeddingNet(nn.Module):
     each kernel launch costs more, is not measured yet). The concatenated
     vectors are put back in column order, so the network computes the same
     function, from the same initial values, as one table per column.
-    :meth:`slot` says where a column's table lives.
+    :meth:`slot` says where a column's table lives; ``layout`` (a
+    :class:`~skembed._table_layout.TableLayout`) holds the whole arrangement.
+
+    The initial values are those of the earlier design, one ``nn.Embedding``
+    per column, for the same state of torch's generator: the constructor
+    replays that design's discarded draws (:func:`_discard_per_column_draws`)
+    and then calls :meth:`reset_parameters`.
 
     Parameters
     ----------
@@ -113,97 +121,98 @@ class EntityEmbeddingNet(nn.Module):
         bag_modes = list(bag_modes) if bag_modes is not None else [None] * n_columns
         sparse = list(sparse) if sparse is not None else [False] * n_columns
         self.bag_modes = bag_modes
-        single = [k for k in range(n_columns) if bag_modes[k] is None]
-        keys: list[tuple[int, bool]] = []  # groups of single columns, by first appearance
-        for k in single:
-            if (embedding_dims[k], sparse[k]) not in keys:
-                keys.append((embedding_dims[k], sparse[k]))
-        groups = [[k for k in single if (embedding_dims[k], sparse[k]) == key] for key in keys]
-        self.tables = nn.ModuleList()  # the single columns' groups, then one per bag column
-        self._slots: dict[int, tuple[int, int, int]] = {}  # column -> (table, offset, rows)
-        position = {k: i for i, k in enumerate(single)}  # column -> its column of ``codes``
-        bounds, code_order = [], []
-        for (dim, is_sparse), group in zip(keys, groups):
-            offset = 0
-            for k in group:
-                self._slots[k] = (len(self.tables), offset, table_sizes[k])
-                offset += table_sizes[k]
-            bounds.append((len(code_order), len(code_order) + len(group)))
-            code_order += [position[k] for k in group]
-            # no initialisation here: the rows are drawn per column below
-            self.tables.append(
-                nn.Embedding(offset, dim, sparse=is_sparse, _weight=torch.empty(offset, dim))
+        self.table_sizes = list(table_sizes)
+        layout = TableLayout.build(table_sizes, embedding_dims, bag_modes, sparse)
+        self.layout = layout
+        self.tables = _uninitialised_tables(layout, table_sizes, embedding_dims, bag_modes, sparse)
+        self._reorder_codes = layout.reorders_codes
+        self._reorder_features = layout.reorders_features
+        for name, values in [
+            ("row_offsets", layout.row_offsets),
+            ("code_order", layout.code_order),
+            ("feature_order", layout.feature_order),
+        ]:
+            self.register_buffer(
+                name, torch.as_tensor(values, dtype=torch.int64), persistent=False
             )
-        self._bounds = bounds
-        self.register_buffer(
-            "row_offsets",
-            torch.as_tensor([self._slots[single[i]][1] for i in code_order], dtype=torch.int64),
-            persistent=False,
+        _discard_per_column_draws(table_sizes, embedding_dims, bag_modes)
+        self.embedding_dropout = nn.Dropout(embedding_dropout)
+        self.mlp = _uninitialised_mlp(
+            sum(embedding_dims) + n_continuous, hidden_layer_sizes, n_outputs, dropout
         )
-        self._reorder_codes = code_order != list(range(len(single)))
-        self.register_buffer(
-            "code_order", torch.as_tensor(code_order, dtype=torch.int64), persistent=False
-        )
-        # the random draws of one nn.Embedding per column, in column order: a table's
-        # construction draws N(0, 1), then every table is redrawn with std 0.05
-        bags = []
-        for k in range(n_columns):
-            if bag_modes[k] is None:
-                torch.empty(table_sizes[k], embedding_dims[k]).normal_()
-            else:
-                size = table_sizes[k]
-                bag = nn.EmbeddingBag(
-                    size + 1, embedding_dims[k], mode=bag_modes[k], padding_idx=size,
-                    sparse=sparse[k],
-                )  # fmt: skip
-                bags.append((k, bag))
-        for k, bag in bags:
-            self._slots[k] = (len(self.tables), 0, table_sizes[k] + 1)
-            self.tables.append(bag)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw every parameter anew: the tables, then the MLP's layers.
+
+        Each column's rows, in column order, are drawn from N(0, 0.05²) (a
+        bag table's padding row is then zero); then each linear layer of the
+        MLP, in order, draws as ``nn.Linear`` does at construction, and the
+        batch normalisations start afresh. In the constructor this comes after
+        :func:`_discard_per_column_draws`, which together give the random
+        streams of one ``nn.Embedding`` per column.
+        """
         with torch.no_grad():
-            for k in range(n_columns):
+            for k, size in enumerate(self.table_sizes):
                 view = self.slot(k).view()
                 nn.init.normal_(view, std=0.05)
-                if bag_modes[k] is not None:
-                    view[table_sizes[k]].zero_()
-        # the lookups' outputs (groups, then bags) back into column order
-        produced = [k for group in groups for k in group] + [k for k, _ in bags]
-        start = np.concatenate([[0], np.cumsum([embedding_dims[k] for k in produced])])
-        at = {k: i for i, k in enumerate(produced)}
-        feature_order = [
-            int(start[at[k]]) + j for k in range(n_columns) for j in range(embedding_dims[k])
-        ]
-        self._reorder_features = feature_order != list(range(len(feature_order)))
-        self.register_buffer(
-            "feature_order", torch.as_tensor(feature_order, dtype=torch.int64), persistent=False
-        )
-        self.embedding_dropout = nn.Dropout(embedding_dropout)
-        layers: list[nn.Module] = []
-        width = sum(embedding_dims) + n_continuous
-        for size in hidden_layer_sizes:
-            layers += [nn.Linear(width, size), nn.BatchNorm1d(size), nn.ReLU()]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-            width = size
-        layers.append(nn.Linear(width, n_outputs))
-        self.mlp = nn.Sequential(*layers)
+                if self.bag_modes[k] is not None:
+                    view[size].zero_()
+        for layer in self.mlp:
+            if isinstance(layer, (nn.Linear, nn.BatchNorm1d)):
+                layer.reset_parameters()
+
+    def load_initial_tables(self, initial_tables: Sequence[np.ndarray | None]) -> None:
+        """Copy starting values (pretrained columns) into the columns' tables.
+
+        ``initial_tables[k]`` is None (column ``k`` keeps its drawn rows) or a
+        float32 array of shape ``(table_sizes[k], embedding_dims[k])``; a bag
+        table keeps its zero padding row.
+        """
+        with torch.no_grad():
+            for k, initial in enumerate(initial_tables):
+                if initial is not None:
+                    self.slot(k).view()[: len(initial)].copy_(torch.from_numpy(initial))
 
     def slot(self, column: int) -> TableSlot:
         """Where column ``column``'s table lives: its parameter, first row, rows, sparsity."""
-        table, offset, rows = self._slots[column]
+        table, offset, rows = self.layout.slots[column]
         module = self.tables[table]
         return TableSlot(module.weight, offset, rows, bool(module.sparse))
 
     def forward(self, codes: Tensor, continuous: Tensor, bags: Sequence[Tensor] = ()) -> Tensor:
+        """The network's output for a batch.
+
+        Parameters
+        ----------
+        codes : Tensor
+            Row of each single column's table, in column order.
+        continuous : Tensor
+            Standardized continuous inputs.
+        bags : sequence of Tensor
+            Rows of each bag column's table, padded with its padding row.
+
+        Returns
+        -------
+        Tensor
+            Logits or predictions.
+
+        Shape
+        -----
+        - codes: ``(batch, n_single)``, int64.
+        - continuous: ``(batch, n_continuous)``, float32.
+        - bags: one ``(batch, max_bag_i)`` int64 tensor per bag column.
+        - output: ``(batch, n_outputs)``.
+        """
         parts = []
-        if self._bounds:
+        if self.layout.groups:
             if self._reorder_codes:
                 codes = codes.index_select(1, self.code_order)
             codes = codes + self.row_offsets
-            for (start, stop), table in zip(self._bounds, self.tables):
+            for (start, stop), table in zip(self.layout.code_bounds, self.tables):
                 parts.append(table(codes[:, start:stop]).flatten(1))
         for k, bag in enumerate(bags):
-            parts.append(self.tables[len(self._bounds) + k](bag))
+            parts.append(self.tables[len(self.layout.groups) + k](bag))
         hidden = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         if self._reorder_features:
             hidden = hidden.index_select(1, self.feature_order)
@@ -238,4 +247,75 @@ class MaskedColumnHeads(nn.Module):
         self.projections = nn.ModuleList(nn.Linear(width, dim) for dim in embedding_dims)
 
     def forward(self, hidden: Tensor, target: int) -> Tensor:
+        """Project the network's output for target column ``target``.
+
+        Shape
+        -----
+        - hidden: ``(batch, width)``.
+        - output: ``(batch, embedding_dims[target])``.
+        """
         return self.projections[target](hidden)
+
+
+def _uninitialised_tables(
+    layout: TableLayout,
+    table_sizes: Sequence[int],
+    embedding_dims: Sequence[int],
+    bag_modes: Sequence[str | None],
+    sparse: Sequence[bool],
+) -> nn.ModuleList:
+    """The layout's tables, shared ones then one per bag column, with uninitialised rows.
+
+    Nothing is drawn here: :meth:`EntityEmbeddingNet.reset_parameters` draws
+    the rows, column by column.
+    """
+    tables = nn.ModuleList()
+    for table, (dim, is_sparse) in enumerate(zip(layout.group_dims, layout.group_sparse)):
+        rows = layout.group_rows(table)
+        tables.append(nn.Embedding(rows, dim, sparse=is_sparse, _weight=torch.empty(rows, dim)))
+    for k in layout.bag_columns:
+        size, dim = table_sizes[k], embedding_dims[k]
+        tables.append(
+            nn.EmbeddingBag(
+                size + 1, dim, mode=bag_modes[k], padding_idx=size, sparse=sparse[k],
+                _weight=torch.empty(size + 1, dim),
+            )
+        )  # fmt: skip
+    return tables
+
+
+def _discard_per_column_draws(
+    table_sizes: Sequence[int], embedding_dims: Sequence[int], bag_modes: Sequence[str | None]
+) -> None:
+    """Draw, and throw away, what one ``nn.Embedding`` per column drew at construction.
+
+    An earlier design built one ``nn.Embedding`` (or, for a bag column, one
+    ``nn.EmbeddingBag`` with a padding row) per column, in column order; each
+    drew its rows from N(0, 1) and was then drawn again with std 0.05. The
+    shared tables are built without drawing, so this consumes the same
+    numbers from torch's global generator, in the same order, for every
+    table and every network initialisation after it to be what it was: the
+    fitted tables of a given ``random_state`` do not change.
+    """
+    for size, dim, mode in zip(table_sizes, embedding_dims, bag_modes):
+        rows = size if mode is None else size + 1  # a bag table's padding row
+        torch.empty(rows, dim).normal_()
+
+
+def _uninitialised_mlp(
+    width: int, hidden_layer_sizes: Sequence[int], n_outputs: int, dropout: float
+) -> nn.Sequential:
+    """``(Linear -> BatchNorm1d -> ReLU [-> Dropout])`` per hidden layer, then a Linear head.
+
+    The linear layers are built without drawing their weights
+    (:func:`torch.nn.utils.skip_init`);
+    :meth:`EntityEmbeddingNet.reset_parameters` draws them, in order.
+    """
+    layers: list[nn.Module] = []
+    for size in hidden_layer_sizes:
+        layers += [nn.utils.skip_init(nn.Linear, width, size), nn.BatchNorm1d(size), nn.ReLU()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width = size
+    layers.append(nn.utils.skip_init(nn.Linear, width, n_outputs))
+    return nn.Sequential(*layers)

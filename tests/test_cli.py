@@ -12,7 +12,7 @@ import pytest
 import skembed
 from skembed import EntityEmbeddingEncoder
 from skembed._cli import main
-from skembed._demo import limit_threads
+from skembed._threads import limit_threads
 from skembed.datasets import make_categorical
 
 PARAMS = {"max_iter": 3, "random_state": 0, "hidden_layer_sizes": (16,), "embedding_dim": 3}

@@ -63,3 +63,77 @@ def test_gradients_reach_only_the_rows_of_the_batch():
     grad = net.slot(0).weight.grad
     touched = set(torch.nonzero(grad.abs().sum(1)).flatten().tolist())
     assert touched == {1, 10 + 2, 10 + 7}
+
+
+def test_layout_groups_single_columns_by_width_and_sparsity():
+    """Shared tables group single columns by (width, sparsity) in first-appearance order."""
+    from skembed._table_layout import TableLayout
+
+    modes = [None, None, "mean", None, None, None]
+    sparse = [False, False, False, False, True, False]
+    layout = TableLayout.build(SIZES, DIMS, modes, sparse)
+    assert layout.groups == [[0, 5], [1], [3], [4]]
+    assert layout.bag_columns == [2]
+    assert layout.slots[5] == (0, SIZES[0], SIZES[5])  # stacked after column 0
+    assert layout.slots[2] == (4, 0, SIZES[2] + 1)  # a bag table has a padding row
+    assert layout.group_rows(0) == SIZES[0] + SIZES[5]
+    assert layout.code_order == [0, 4, 1, 2, 3]  # column 5 is the 5th single column
+    assert sorted(layout.feature_order) == list(range(sum(DIMS)))
+
+
+def _older_design_tables(modes):
+    """The tables one ``nn.Embedding`` (``nn.EmbeddingBag``) per column drew, from seed 0."""
+    torch.manual_seed(0)
+    tables = []
+    for size, dim, mode in zip(SIZES, DIMS, modes):
+        if mode is None:
+            tables.append(torch.nn.Embedding(size, dim).weight)
+        else:
+            tables.append(torch.nn.EmbeddingBag(size + 1, dim, mode=mode, padding_idx=size).weight)
+    with torch.no_grad():
+        for table, mode in zip(tables, modes):
+            torch.nn.init.normal_(table, std=0.05)
+            if mode is not None:
+                table[-1].zero_()
+    mlp = torch.nn.Linear(sum(DIMS) + 2, 8)  # then the MLP, as constructed
+    return tables, mlp
+
+
+@pytest.mark.parametrize("modes", [[None] * 6, [None, "sum", None, "mean", None, None]])
+def test_initial_values_are_those_of_one_table_per_column(modes):
+    """From the same seed, the shared tables and the MLP start as the per-column design did."""
+    tables, mlp = _older_design_tables(modes)
+    torch.manual_seed(0)
+    net = EntityEmbeddingNet(SIZES, DIMS, 2, (8,), 1, bag_modes=modes)
+    for k, table in enumerate(tables):
+        assert torch.equal(net.slot(k).view(), table)
+    assert torch.equal(net.mlp[0].weight, mlp.weight)
+    assert torch.equal(net.mlp[0].bias, mlp.bias)
+
+
+def test_reset_parameters_redraws_as_the_constructor():
+    """After the discarded draws, reset_parameters() gives the constructor's values again."""
+    from skembed._module import _discard_per_column_draws
+
+    modes = [None, None, "mean", None, None, None]
+    torch.manual_seed(0)
+    net = EntityEmbeddingNet(SIZES, DIMS, 2, (8, 4), 3, dropout=0.1, bag_modes=modes)
+    before = {name: value.clone() for name, value in net.state_dict().items()}
+    torch.manual_seed(0)
+    _discard_per_column_draws(SIZES, DIMS, modes)
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.add_(1.0)
+    net.reset_parameters()
+    for name, value in net.state_dict().items():
+        assert torch.equal(value, before[name]), name
+
+
+def test_load_initial_tables_keeps_the_padding_row():
+    """Initial tables overwrite a column's rows; a bag table keeps its zero padding row."""
+    net = EntityEmbeddingNet([4, 3], [2, 2], 0, (), 1, bag_modes=[None, "sum"])
+    first, second = torch.ones(4, 2).numpy(), torch.full((3, 2), 2.0).numpy()
+    net.load_initial_tables([first, second])
+    assert torch.equal(net.slot(0).view(), torch.ones(4, 2))
+    assert torch.equal(net.slot(1).view()[:3], torch.full((3, 2), 2.0))
+    assert not net.slot(1).view()[3].any()

@@ -11,6 +11,7 @@ from sklearn.base import clone
 import skembed
 from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
+from skembed._encode import fitted_vocabularies
 from skembed.datasets import load_adult_sample
 
 FAST = dict(max_iter=4, random_state=0)
@@ -205,7 +206,7 @@ def test_pretrained_with_buckets_or_no_unknown_rate(params):
     encoder = EntityEmbeddingEncoder(
         pretrained_embeddings={"a": table}, min_frequency=1, max_iter=2, random_state=0, **params
     ).fit(X, y)
-    vocabulary = encoder._vocabulary(0)
+    vocabulary = fitted_vocabularies(encoder)[0]
     assert np.isfinite(encoder.embeddings_[0]).all()
     unseen = encoder.transform(pd.DataFrame({"a": ["never seen"], "b": ["x"]}))
     assert np.isfinite(unseen).all()

@@ -1,0 +1,214 @@
+"""The data of a fit on the device: the validation split, chunks and batches.
+
+Data are moved to the device once (or chunk by chunk, for streamed data).
+Each epoch draws one permutation per chunk, gathers every tensor once in that
+order, and then takes batches as contiguous slices, so there is no per-item
+``Dataset.__getitem__`` and no Python loop over rows.
+
+A *chunk* is a list of tensors on the device, laid out as the arguments of
+:func:`skembed._training.train`: ``[rows, continuous, target, sample_weight,
+*bags]``, all with the same first dimension.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+__all__ = [
+    "AUTO_BATCH_SIZE",
+    "AUTO_BATCH_SIZE_GPU",
+    "MIN_STEPS_PER_EPOCH",
+    "ChunkStream",
+    "TrainingData",
+    "batch_bounds",
+    "in_memory_data",
+    "resolve_batch_size",
+    "streamed_data",
+    "to_device",
+]
+
+# batch_size="auto": 128 on the CPU (benchmarks/tune_defaults.py); on a GPU, which needs
+# large batches for throughput, up to 8192 rows (as good on adult and movielens at the same
+# learning rate: benchmarks/batch_size.py) while keeping at least 32 steps per epoch
+AUTO_BATCH_SIZE = 128
+AUTO_BATCH_SIZE_GPU = 8192
+MIN_STEPS_PER_EPOCH = 32
+
+Chunk = list[Tensor]
+
+
+def resolve_batch_size(
+    batch_size: int | None, device: torch.device, n_rows: int | None = None
+) -> int:
+    """``batch_size``, or the automatic size when it is None.
+
+    On the CPU, 128. On a GPU, ``n_rows // 32`` clipped to [128, 8192], so
+    that an epoch over ``n_rows`` training rows takes at least 32 steps (8192
+    when ``n_rows`` is not known, for streamed data).
+    """
+    if batch_size is not None:
+        return batch_size
+    if device.type == "cpu":
+        return AUTO_BATCH_SIZE
+    if n_rows is None:
+        return AUTO_BATCH_SIZE_GPU
+    return int(min(AUTO_BATCH_SIZE_GPU, max(AUTO_BATCH_SIZE, n_rows // MIN_STEPS_PER_EPOCH)))
+
+
+def batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
+    """Contiguous ``(start, stop)`` batches of ``n`` rows.
+
+    A last batch of one row joins the one before: batch normalisation cannot
+    train on a single row.
+
+    >>> batch_bounds(7, 3)
+    [(0, 3), (3, 7)]
+    """
+    bounds = [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        last = bounds.pop()
+        bounds[-1] = (bounds[-1][0], last[1])
+    return bounds
+
+
+def to_device(
+    array: np.ndarray | Tensor, device: torch.device, index: np.ndarray | None = None
+) -> Tensor:
+    """``array`` (rows ``index`` of it, when given) as a contiguous tensor on ``device``.
+
+    A tensor is indexed where it is, then moved; a NumPy array is indexed on
+    the host, then moved.
+    """
+    if isinstance(array, Tensor):
+        if index is not None:
+            array = array[torch.as_tensor(index, device=array.device)]
+        return array.to(device).contiguous()
+    array = array if index is None else array[index]
+    return torch.from_numpy(np.ascontiguousarray(array)).to(device)
+
+
+@dataclass
+class ChunkStream:
+    """Training data that arrives in chunks instead of as whole arrays (a Dask fit).
+
+    Each chunk is a tuple ``(rows, continuous, target, sample_weight, *bags)``
+    of NumPy arrays laid out as the arguments of
+    :func:`skembed._training.train`; a chunk is moved to the device, shuffled
+    there and cut into batches, then dropped.
+
+    Attributes
+    ----------
+    train_chunks : callable
+        ``train_chunks(epoch)`` (``epoch`` counts from 1) returns an iterable
+        of the training chunks, in the order to visit them in that epoch.
+    validation_chunks : callable or None
+        ``validation_chunks()`` returns an iterable of the held-out chunks
+        scored after every epoch for early stopping; None scores the
+        training loss.
+    n_continuous : int
+        Width of the ``continuous`` arrays.
+    weight_scale : float
+        Mean sample weight of the training rows (the loss normaliser).
+    """
+
+    train_chunks: Callable[[int], Iterable[tuple]]
+    validation_chunks: Callable[[], Iterable[tuple]] | None
+    n_continuous: int
+    weight_scale: float = 1.0
+
+
+@dataclass
+class TrainingData:
+    """The training and held-out chunks of a fit, delivered on the device.
+
+    Attributes
+    ----------
+    train_chunks : callable
+        ``train_chunks(epoch)`` (from 1) yields that epoch's training chunks.
+    validation_chunks : callable or None
+        ``validation_chunks()`` yields the held-out chunks; None when early
+        stopping scores the training loss.
+    n_continuous : int
+        Width of the continuous inputs.
+    weight_scale : float
+        Mean sample weight of the training rows, 1 where that is not
+        positive: the loss of a batch is ``sum(w * l) / (rows * weight_scale)``,
+        the plain mean when weights are all one, and zero for a batch of zero
+        weights.
+    n_train_rows : int or None
+        Training rows, None when streamed (unknown in advance).
+    """
+
+    train_chunks: Callable[[int], Iterable[Chunk]]
+    validation_chunks: Callable[[], Iterable[Chunk]] | None
+    n_continuous: int
+    weight_scale: float
+    n_train_rows: int | None
+
+
+def in_memory_data(
+    arrays: tuple[np.ndarray | Tensor, ...],
+    *,
+    validation_fraction: float,
+    seed: int,
+    device: torch.device,
+) -> TrainingData:
+    """Whole arrays, split and moved to the device once: one chunk per epoch.
+
+    Parameters
+    ----------
+    arrays : tuple of ndarray or Tensor
+        ``(rows, continuous, target, sample_weight, *bags)``, as
+        :func:`skembed._training.train` takes them.
+    validation_fraction : float
+        Share of the rows held out (0 for none); none are held out when that
+        leaves no held-out row or fewer than two training rows.
+    seed : int
+        Seed of the NumPy permutation that chooses the held-out rows.
+    device : torch.device
+    """
+    n = arrays[0].shape[0]
+    split_rng = np.random.RandomState(seed % (2**32))
+    n_val = int(round(validation_fraction * n))
+    if n_val < 1 or n - n_val < 2:
+        n_val = 0
+    order = split_rng.permutation(n)
+    train_idx, val_idx = np.sort(order[n_val:]), np.sort(order[:n_val])
+    data = [to_device(a, device, train_idx) for a in arrays]
+    val = [[to_device(a, device, val_idx) for a in arrays]] if n_val else None
+    weight_scale = float(arrays[3][train_idx].mean())
+    return TrainingData(
+        train_chunks=lambda epoch: [data],
+        validation_chunks=(lambda: val) if val else None,
+        n_continuous=arrays[1].shape[1],
+        weight_scale=weight_scale if weight_scale > 0 else 1.0,
+        n_train_rows=n - n_val,
+    )
+
+
+def streamed_data(
+    stream: ChunkStream, *, early_stopping: bool, device: torch.device
+) -> TrainingData:
+    """Chunks of a :class:`ChunkStream`, each moved to the device when its turn comes."""
+
+    def train_chunks(epoch: int) -> Iterator[Chunk]:
+        for chunk in stream.train_chunks(epoch):
+            yield [to_device(a, device) for a in chunk]
+
+    def validation_chunks() -> Iterator[Chunk]:
+        for chunk in stream.validation_chunks():
+            yield [to_device(a, device) for a in chunk]
+
+    scored = early_stopping and stream.validation_chunks is not None
+    return TrainingData(
+        train_chunks=train_chunks,
+        validation_chunks=validation_chunks if scored else None,
+        n_continuous=stream.n_continuous,
+        weight_scale=stream.weight_scale if stream.weight_scale > 0 else 1.0,
+        n_train_rows=None,
+    )

@@ -1,0 +1,69 @@
+"""Cross-fitting (``cv``): each training row encoded by a fold model that did not see it.
+
+Each fold's tables are moved into the full model's coordinates by weighted orthogonal
+Procrustes on the categories both know, so the downstream model sees one geometry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._encode import encode
+from ._tables import as_1d, take_rows
+from ._values import build_lookup, lookup_codes
+
+__all__ = ["aligned_table", "cross_fit"]
+
+
+def cross_fit(encoder, X, y, sample_weight, out) -> None:
+    """Overwrite the embedding blocks of ``out`` (the in-sample output) out of fold.
+
+    ``encoder`` is fitted on all rows; every fold refits a clone with the same widths.
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import check_cv
+
+    y = as_1d(y)
+    classifier = encoder.target_type_ in ("binary", "multiclass")
+    splitter = check_cv(encoder.cv, y, classifier=classifier)
+    if hasattr(encoder, "feature_names_in_"):
+        keys = [encoder.feature_names_in_[j] for j in encoder.categorical_columns_]
+    else:
+        keys = [int(j) for j in encoder.categorical_columns_]
+    fold_params = dict(cv=None, embedding_dim=dict(zip(keys, encoder.embedding_dims_)))
+    width = int(np.sum(encoder.embedding_dims_))
+    for train_idx, test_idx in splitter.split(np.zeros((len(y), 1)), y):
+        fold = clone(encoder).set_params(**fold_params)
+        weight = None if sample_weight is None else as_1d(sample_weight)[train_idx]
+        fold.fit(take_rows(X, train_idx), y[train_idx], sample_weight=weight)
+        for i in range(len(encoder.categories_)):
+            fold.embeddings_[i] = aligned_table(fold, encoder, i)
+        held_out = encode(fold, take_rows(X, test_idx))
+        if not isinstance(out, np.ndarray):  # a tensor on the data's device
+            from ._device_math import index_rows
+
+            test_idx = index_rows(out, test_idx)
+        out[test_idx, :width] = held_out[:, :width]
+
+
+def aligned_table(fold, full, i: int) -> np.ndarray:
+    """Fold ``i``-th table moved into the full model's coordinates.
+
+    Orthogonal Procrustes on the categories both models know: the rotation
+    ``R`` and translation minimising ``sum_k w_k |(a_k - mu_a) R + mu_b - b_k|^2``
+    with ``w_k`` the fold's count of category ``k``.
+    """
+    from scipy.linalg import orthogonal_procrustes
+
+    source, target = fold.embeddings_[i].astype(np.float64), full.embeddings_[i]
+    position = lookup_codes(build_lookup(full.categories_[i]), fold.categories_[i])
+    shared = np.flatnonzero(position >= 0)
+    if len(shared) == 0:  # nothing to align on: keep the fold's own coordinates
+        return fold.embeddings_[i]
+    weight = fold.category_counts_[i][shared].astype(np.float64) + 1.0
+    a, b = source[shared], target[position[shared]].astype(np.float64)
+    mu_a = weight @ a / weight.sum()
+    mu_b = weight @ b / weight.sum()
+    root = np.sqrt(weight)[:, None]
+    rotation, _ = orthogonal_procrustes(root * (a - mu_a), root * (b - mu_b))
+    return ((source - mu_a) @ rotation + mu_b).astype(np.float32)

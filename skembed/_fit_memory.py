@@ -1,0 +1,286 @@
+"""The in-memory fit: from a table view of X (host or device) to the fitted attributes.
+
+:func:`fit_tables` returns every fitted attribute as a dict instead of setting them,
+so that the estimator stores all of them or none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.utils.validation import validate_data
+
+from ._bags import padded_bags, unique_per_row
+from ._categories import learn_vocabulary
+from ._column_plan import embedding_width, plan_columns
+from ._continuous import continuous_matrix, scale_columns
+from ._encode import fitted_vocabularies
+from ._pretrained import initial_table, match_labels
+from ._stats import check_sample_weight, weighted_mean_std
+from ._table_training import (
+    finished_tables,
+    fitted_vocabulary,
+    replacement_rows,
+    row_bincount,
+    self_supervision,
+    training_config,
+)
+from ._tables import as_1d, as_table
+from ._target import EncodedTarget, encode_target
+from ._threads import resolve_n_jobs, torch_threads
+from ._validation import validate_params
+
+__all__ = ["all_or_nothing", "fit_in_memory", "fit_tables"]
+
+
+@dataclass
+class LearnedColumns:
+    """What the vocabulary pass learned of each categorical column (by position).
+
+    Attributes
+    ----------
+    categories, infrequent : list of ndarray
+        Kept and pooled categories.
+    value_rows : list of ndarray
+        Table row of each row of X (of each token for a bag column).
+    token_rows : dict of {int: ndarray}
+        Bag columns only: the row of X each token came from.
+    n_missing : list of int
+        Rows of X with a missing value (no token for a bag column).
+    pretrained : dict of {int: (ndarray, ndarray)}
+        Pretrained tables with labels matched to the column's values.
+    """
+
+    categories: list = field(default_factory=list)
+    infrequent: list = field(default_factory=list)
+    value_rows: list = field(default_factory=list)
+    token_rows: dict = field(default_factory=dict)
+    n_missing: list = field(default_factory=list)
+    pretrained: dict = field(default_factory=dict)
+
+
+def all_or_nothing(estimator, step, *args) -> None:
+    """Run ``step(*args)``; if it raises (or is interrupted), restore ``estimator``'s state."""
+    snapshot = dict(estimator.__dict__)
+    try:
+        step(*args)
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(snapshot)
+        raise
+
+
+def fit_in_memory(encoder, X, y, sample_weight) -> None:
+    """Validate ``encoder``'s parameters and X, then store every fitted attribute."""
+    validate_params(encoder)
+    table = as_table(X)
+    validate_data(encoder, table.data, reset=True, skip_check_array=True)
+    vars(encoder).update(fit_tables(encoder, table, y, sample_weight))
+    fitted_vocabularies(encoder)  # the lookups transform needs, built once here
+
+
+def fit_tables(encoder, table, y, sample_weight) -> dict:
+    """Every fitted attribute of ``encoder`` fitted on ``table`` (the caller validated X)."""
+    n = table.n_rows
+    weight = check_sample_weight(None if sample_weight is None else as_1d(sample_weight), n)
+    if y is None:  # learn the embeddings by predicting masked columns
+        target = EncodedTarget(np.zeros((n, 1), np.float32), "self-supervised", None,
+                               "self-supervised", None)  # fmt: skip
+    else:
+        target = encode_target(as_1d(y), n, weight, encoder.target_type)
+    plan = plan_columns(encoder, table)
+    cont = continuous_matrix(table, plan.continuous)
+    if table.on_device:  # the data stay on their device; statistics come back
+        from ._device_math import weighted_mean_std as device_mean_std
+
+        mean, scale = device_mean_std(cont, weight)
+        scaled = scale_columns(cont, mean, scale).float()
+    else:
+        mean, scale = weighted_mean_std(cont, weight)
+        scaled = scale_columns(cont, mean, scale).astype(np.float32)
+    bag_columns = np.array(
+        [j for j in plan.categorical if j in plan.separators or table.is_list(j)], dtype=np.int64
+    )
+    learned = learn_columns(encoder, table, plan, bag_columns)
+    fitted = {
+        "target_type_": target.target_type,
+        "classes_": target.classes,
+        "categorical_columns_": plan.categorical,
+        "continuous_columns_": plan.continuous,
+        "continuous_mean_": mean,
+        "continuous_scale_": scale,
+        "bag_columns_": bag_columns,
+        "hash_buckets_": plan.hash_buckets,
+        "categories_": learned.categories,
+        "infrequent_categories_": learned.infrequent,
+        "category_counts_": category_counts(learned),
+        "embedding_dims_": [
+            embedding_width(
+                encoder.embedding_dim,
+                encoder.max_embedding_dim,
+                table,
+                j,
+                len(cats),
+                learned.pretrained.get(i),
+            )  # fmt: skip
+            for i, (j, cats) in enumerate(zip(plan.categorical, learned.categories))
+        ],
+        "loss_curve_": [],
+        "validation_scores_": None,
+        "n_iter_": 0,
+        "best_iter_": 0,
+        "batch_size_": 0,
+        "embeddings_": [],
+    }
+    check_trainable(table, plan, bag_columns, target.task, n)
+    if len(plan.categorical):
+        fitted.update(train_tables(encoder, fitted, learned, plan, scaled, target, weight))
+    return fitted
+
+
+def learn_columns(encoder, table, plan, bag_columns) -> LearnedColumns:
+    """Factorize every categorical column and choose its kept categories."""
+    learned = LearnedColumns()
+    n = table.n_rows
+    for i, j in enumerate(plan.categorical):
+        if j in bag_columns:
+            learned.token_rows[i], codes, uniques = table.bag(j, plan.separators.get(j))
+        else:
+            codes, uniques = table.factorize(j)
+        if len(uniques) == 0:
+            raise ValueError(
+                f"Categorical column {table.column_label(j)} has only missing values "
+                "(or empty lists) in fit, so there is nothing to embed. Drop the column "
+                "or fill its missing values."
+            )
+        if i in plan.pretrained:
+            learned.pretrained[i] = match_labels(table, j, uniques, *plan.pretrained[i])
+        options = dict(
+            min_frequency=encoder.min_frequency,
+            max_categories=encoder.max_categories,
+            always_keep=learned.pretrained[i][0] if i in learned.pretrained else None,
+            n_rows=n,
+            n_buckets=plan.hash_buckets[i],
+        )
+        token_rows = learned.token_rows.get(i)
+        if table.on_device and token_rows is None:
+            from ._device import learn_vocabulary as learn_on_device
+
+            vocabulary, value_rows = learn_on_device(codes, uniques, **options)
+        else:
+            count_codes = None
+            if token_rows is not None:
+                count_codes = unique_per_row(token_rows, codes, len(uniques))
+            vocabulary, value_rows = learn_vocabulary(
+                codes, uniques, count_codes=count_codes, **options
+            )
+        learned.categories.append(vocabulary.categories)
+        learned.infrequent.append(vocabulary.infrequent)
+        learned.value_rows.append(value_rows)
+        if token_rows is not None:  # rows of X without any token use the missing row
+            learned.n_missing.append(n - len(np.unique(token_rows)))
+        else:
+            learned.n_missing.append(vocabulary.n_missing)
+    return learned
+
+
+def category_counts(learned: LearnedColumns) -> list:
+    """Rows of X holding each kept category (rows, not tokens, for a bag column)."""
+    counts = []
+    for i, cats in enumerate(learned.categories):
+        rows_of = learned.value_rows[i]
+        if i in learned.token_rows:
+            rows_of = unique_per_row(
+                learned.token_rows[i], rows_of, int(rows_of.max(initial=0)) + 1
+            )
+        counts.append(row_bincount(rows_of, len(cats))[: len(cats)].astype(np.int64))
+    return counts
+
+
+def check_trainable(table, plan, bag_columns, task: str, n: int) -> None:
+    """Raise if there is nothing to learn from: one row, or ``fit(X)`` with only bags."""
+    if len(plan.categorical) and n < 2:
+        raise ValueError(
+            "Training embeddings needs at least 2 samples, got n_samples = 1. Fit on more rows."
+        )
+    only_bags = len(plan.categorical) == len(bag_columns) > 0
+    if task == "self-supervised" and only_bags:
+        names = [table.column_label(j) for j in bag_columns]
+        raise ValueError(
+            "fit(X) without y learns embeddings by predicting each categorical column "
+            "from the others, so it needs a categorical column with one category per "
+            f"row; the categorical columns of X ({', '.join(names)}) are all list-valued. "
+            "Pass y, or add a categorical column."
+        )
+
+
+def train_tables(encoder, fitted, learned, plan, scaled, target, weight) -> dict:
+    """Train the network on the learned columns; the tables and curves as attributes."""
+    from ._training import train  # torch is imported here, not at import
+
+    n = len(target.values)
+    vocabularies = [
+        fitted_vocabulary(cats, infrequent, buckets)
+        for cats, infrequent, buckets in zip(
+            learned.categories, learned.infrequent, plan.hash_buckets
+        )
+    ]
+    table_sizes = [vocabulary.n_rows for vocabulary in vocabularies]
+    bags = learned.token_rows
+    single = [i for i in range(len(table_sizes)) if i not in bags]
+    rows = single_rows(learned.value_rows, single, n)
+    bag_inputs = [
+        padded_bags(
+            bags[i], learned.value_rows[i], n, table_sizes[i], vocabularies[i].missing_row
+        )  # fmt: skip
+        for i in sorted(bags)
+    ]
+    replacements = [replacement_rows(v, i in bags) for i, v in enumerate(vocabularies)]
+    row_counts = [row_bincount(v, size) for v, size in zip(learned.value_rows, table_sizes)]
+    supervision, n_outputs = None, target.n_outputs
+    if target.task == "self-supervised":
+        supervision, n_outputs = self_supervision(
+            vocabularies, single, row_counts, fitted["embedding_dims_"]
+        )
+    config = training_config(encoder)
+    on_gpu = not isinstance(rows, np.ndarray) and rows.device.type == "cuda"
+    if on_gpu and config.device == "auto":  # train where the data are (say cuda:1)
+        config.device = str(rows.device)
+    initial, frozen_rows = [None] * len(table_sizes), [None] * len(table_sizes)
+    for i, (labels, matrix) in learned.pretrained.items():
+        initial[i], positions = initial_table(vocabularies[i], labels, matrix, config.seed + i)
+        if i in plan.frozen:
+            frozen_rows[i] = positions
+    with torch_threads(resolve_n_jobs(encoder.n_jobs)):
+        result = train(
+            rows,
+            scaled,
+            target.values,
+            weight.astype(np.float32),
+            task=target.task,
+            n_outputs=n_outputs,
+            table_sizes=table_sizes,
+            embedding_dims=fitted["embedding_dims_"],
+            config=config,
+            initial_tables=initial,
+            frozen_rows=frozen_rows,
+            bags=bag_inputs,
+            bag_modes=[encoder.bag_mode if i in bags else None for i in range(len(table_sizes))],
+            replacements=replacements,
+            self_supervision=supervision,
+        )
+    return finished_tables(result, vocabularies, row_counts, learned.n_missing,
+                           config.unknown_rate)  # fmt: skip
+
+
+def single_rows(value_rows: list, single: list, n: int):
+    """The single (non-bag) columns' table rows as one (n, len(single)) int64 matrix."""
+    if single and not isinstance(value_rows[single[0]], np.ndarray):  # on a device
+        from ._device_math import stack_rows
+
+        return stack_rows([value_rows[i] for i in single])
+    rows = np.empty((n, len(single)), dtype=np.int64)
+    for k, i in enumerate(single):
+        rows[:, k] = value_rows[i]
+    return rows

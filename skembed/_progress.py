@@ -1,0 +1,44 @@
+"""The progress bar of a fit: one tick per epoch, with the losses."""
+
+from __future__ import annotations
+
+from tqdm.auto import tqdm
+
+__all__ = ["EpochProgress"]
+
+
+class EpochProgress:
+    """A tqdm bar over the epochs of a fit, shown when ``enabled``.
+
+    Use it as a context manager: the bar is closed when training ends, by
+    reaching ``max_epochs``, by early stopping or by an exception, and then
+    shows the epochs actually run.
+
+    Parameters
+    ----------
+    max_epochs : int
+        The bar's length (``max_iter``).
+    enabled : bool
+        Whether the bar is shown (``verbose``).
+    """
+
+    def __init__(self, max_epochs: int, enabled: bool) -> None:
+        self.bar = tqdm(total=max_epochs, disable=not enabled, desc="skembed fit", unit="epoch")
+
+    def __enter__(self) -> EpochProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def epoch_done(self, train_loss: float, validation_score: float | None = None) -> None:
+        """Show an epoch's training loss (and held-out score), and advance by one."""
+        postfix = {"loss": f"{train_loss:.4f}"}
+        if validation_score is not None:
+            postfix["val_score"] = f"{validation_score:.4f}"
+        self.bar.set_postfix(postfix)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        """Close the bar (again: a no-op)."""
+        self.bar.close()

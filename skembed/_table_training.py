@@ -1,0 +1,136 @@
+"""From learned vocabularies to trained tables: the glue every fitting path shares.
+
+The in-memory fit and the Dask fit both build the training configuration, the
+self-supervised task, the unknown-rate replacement rows and the finished tables here;
+only how rows reach the training loop differs. torch is imported by the loop itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._categories import Vocabulary
+from ._stats import seed_from
+
+__all__ = [
+    "SPARSE_MIN_ROWS",
+    "finished_tables",
+    "fitted_vocabulary",
+    "replacement_rows",
+    "row_bincount",
+    "self_supervision",
+    "training_config",
+]
+
+# tables with at least this many rows train with sparse gradients under
+# sparse_embeddings="auto": the measured crossover (benchmarks/huge_vocab.py)
+SPARSE_MIN_ROWS = 50_000
+
+
+def fitted_vocabulary(categories, infrequent, n_buckets: int) -> Vocabulary:
+    """The row layout and lookup of a fitted column (no missing-value count needed)."""
+    return Vocabulary(categories, infrequent, 0, n_buckets)
+
+
+def training_config(encoder):
+    """The :class:`TrainingConfig` of ``encoder``'s parameters."""
+    from ._training import TrainingConfig
+
+    sparse = encoder.sparse_embeddings
+    return TrainingConfig(
+        hidden_layer_sizes=tuple(int(h) for h in encoder.hidden_layer_sizes),
+        dropout=float(encoder.dropout),
+        embedding_dropout=float(encoder.embedding_dropout),
+        unknown_rate=float(encoder.unknown_rate),
+        alpha=float(encoder.alpha),
+        batch_size=None if encoder.batch_size == "auto" else int(encoder.batch_size),
+        learning_rate_init=float(encoder.learning_rate_init),
+        max_iter=int(encoder.max_iter),
+        early_stopping=bool(encoder.early_stopping),
+        validation_fraction=float(encoder.validation_fraction),
+        n_iter_no_change=int(encoder.n_iter_no_change),
+        tol=float(encoder.tol),
+        verbose=int(encoder.verbose),
+        device=encoder.device,
+        seed=seed_from(encoder.random_state),
+        mixed_precision=encoder.mixed_precision,
+        sparse_min_rows=SPARSE_MIN_ROWS if sparse == "auto" else (0 if sparse else None),
+    )
+
+
+def self_supervision(vocabularies, single, row_counts, embedding_dims):
+    """How fit(X) masks and predicts the single columns, and the network's output width."""
+    from ._training import SelfSupervision
+
+    weights = []
+    for i in single:
+        counts = row_counts[i].astype(np.float64)
+        counts[vocabularies[i].missing_row] = 0.0
+        weights.append(counts**0.75)
+    spec = SelfSupervision(
+        mask_rows=[vocabularies[i].unknown_row for i in single],
+        missing_rows=[vocabularies[i].missing_row for i in single],
+        sampling_weights=weights,
+    )
+    return spec, max(embedding_dims[i] for i in single)
+
+
+def replacement_rows(vocabulary, is_bag: bool) -> np.ndarray:
+    """Row that ``unknown_rate`` substitutes for each row of the table.
+
+    A category row becomes its hash bucket when the column has buckets (the
+    row it would get if unseen), else the unknown row; the extra rows map to
+    the unknown row and bucket rows (and the padding row of a bag) to
+    themselves.
+    """
+    size = vocabulary.n_rows + (1 if is_bag else 0)
+    replacement = np.full(size, vocabulary.unknown_row, dtype=np.int64)
+    first_bucket = vocabulary.missing_row + 1
+    replacement[first_bucket:] = np.arange(first_bucket, size)
+    if vocabulary.n_buckets and len(vocabulary.categories):
+        replacement[: vocabulary.unknown_row] = vocabulary.bucket_rows(vocabulary.categories)
+    return replacement
+
+
+def row_bincount(values, minlength: int) -> np.ndarray:
+    """``np.bincount`` of table rows, held in NumPy or in a device tensor."""
+    if isinstance(values, np.ndarray):
+        return np.bincount(values, minlength=minlength)
+    from ._device_math import bincount
+
+    return bincount(values, minlength)
+
+
+def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -> dict:
+    """The fitted attributes of a training ``result``: tables completed, and the curves.
+
+    The unknown row of a column with hash buckets becomes the buckets' mean (nothing
+    maps to it); without pooled categories and ``unknown_rate=0`` it becomes the
+    count-weighted mean of the categories; a column without missing values in fit gets
+    its unknown row as missing row. ``row_counts[i]``: how many training values fell
+    on each row of table ``i``.
+    """
+    embeddings = []
+    for i, table in enumerate(result.embeddings):
+        vocabulary = vocabularies[i]
+        counts = row_counts[i]
+        if vocabulary.n_buckets:  # nothing maps to the unknown row: the buckets' mean
+            buckets = slice(vocabulary.missing_row + 1, vocabulary.n_rows)
+            weight = counts[buckets].astype(np.float64) + 1.0
+            table[vocabulary.unknown_row] = weight @ table[buckets] / weight.sum()
+        elif len(vocabulary.infrequent) == 0 and unknown_rate == 0:
+            known = counts[: vocabulary.unknown_row].astype(np.float64)
+            table[vocabulary.unknown_row] = (
+                known @ table[: vocabulary.unknown_row] / max(known.sum(), 1.0)
+            )
+        if n_missing[i] == 0:
+            table[vocabulary.missing_row] = table[vocabulary.unknown_row]
+        embeddings.append(np.ascontiguousarray(table, dtype=np.float32))
+    return {
+        "embeddings_": embeddings,
+        "loss_curve_": result.loss_curve,
+        "validation_scores_": result.validation_scores,
+        "n_iter_": result.n_iter,
+        "best_iter_": result.best_iter,
+        "batch_size_": result.batch_size,
+    }

@@ -1,0 +1,113 @@
+"""The target: what ``y`` is (binary, multiclass, multilabel, continuous) and how it trains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils.multiclass import type_of_target
+
+from ._stats import weighted_mean_std
+from ._values import is_missing
+
+__all__ = ["EncodedTarget", "detect_target_type", "encode_target"]
+
+_DETECTED = {
+    "binary": "binary",
+    "multiclass": "multiclass",
+    "continuous": "continuous",
+    "continuous-multioutput": "continuous",
+    "multilabel-indicator": "multilabel-indicator",
+}
+
+
+@dataclass(frozen=True)
+class EncodedTarget:
+    """``y`` as the network trains on it.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_rows, n_outputs) float32, or (n_rows,) int64 for multiclass
+    task : {"binary", "multiclass", "continuous"}
+        The loss the network uses (multilabel targets train as several binary outputs).
+    n_outputs : int
+    target_type : str
+        The fitted ``target_type_``.
+    classes : ndarray or None
+        The fitted ``classes_``.
+    """
+
+    values: np.ndarray
+    task: str
+    n_outputs: int
+    target_type: str
+    classes: np.ndarray | None
+
+
+def detect_target_type(y: np.ndarray, target_type: str) -> str:
+    """``target_type``, or under ``"auto"`` what :func:`type_of_target` says ``y`` is."""
+    if target_type != "auto":
+        return target_type
+    with np.errstate(invalid="ignore", over="ignore"):  # its int cast of 1e308
+        detected = type_of_target(y, input_name="y", raise_unknown=True)
+    kind = _DETECTED.get(detected)
+    if kind is None:
+        raise ValueError(
+            f"Unsupported target: type_of_target(y) is {detected!r}. Expected a "
+            "binary, multiclass, continuous or multilabel-indicator target; set "
+            "target_type to say how to treat y."
+        )
+    return kind
+
+
+def check_classes(kind: str, classes: np.ndarray) -> None:
+    """Raise if a binary target has more than two classes."""
+    if kind == "binary" and len(classes) > 2:
+        raise ValueError(
+            f"target_type='binary' but y has {len(classes)} classes; use 'multiclass'."
+        )
+
+
+def encode_target(y: np.ndarray, n: int, weight: np.ndarray, target_type: str) -> EncodedTarget:
+    """Check ``y`` (1-D or 2-D, ``n`` rows) and turn it into the training target."""
+    if y.shape[0] != n:
+        raise ValueError(f"X has {n} rows but y has {y.shape[0]}; they must have the same length.")
+    if y.ndim == 2 and y.shape[1] == 1 and target_type != "continuous":
+        y = y.ravel()
+    if y.ndim > 2 or y.ndim == 0:
+        raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
+    if is_missing(y).any():
+        raise ValueError(
+            "y contains missing values (NaN or None); the embeddings cannot be "
+            "trained on them. Drop those rows or impute y."
+        )
+    kind = detect_target_type(y, target_type)
+    if kind in ("binary", "multiclass"):
+        if y.ndim != 1:
+            raise ValueError(f"target_type={kind!r} needs a 1-D y, got shape {y.shape}.")
+        classes, codes = np.unique(y, return_inverse=True)
+        check_classes(kind, classes)
+        if kind == "binary":
+            return EncodedTarget(codes.astype(np.float32).reshape(-1, 1), kind, 1, kind, classes)
+        return EncodedTarget(codes.astype(np.int64), kind, len(classes), kind, classes)
+    values = numeric_target(y, kind).reshape(n, -1)
+    if kind == "multilabel-indicator":
+        return EncodedTarget(values.astype(np.float32), "binary", values.shape[1], kind, None)
+    mean, scale = weighted_mean_std(values, weight)
+    standardized = values / scale - mean / scale  # no overflow near 1e308
+    return EncodedTarget(
+        standardized.astype(np.float32), "continuous", values.shape[1], kind, None
+    )
+
+
+def numeric_target(y: np.ndarray, kind: str) -> np.ndarray:
+    """``y`` as finite float64, or a ``ValueError`` saying why it is not."""
+    try:
+        values = y.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"target_type={kind!r} needs a numeric y, got values of dtype {y.dtype}."
+        ) from None
+    if not np.isfinite(values).all():
+        raise ValueError("y contains infinity; expected finite numbers.")
+    return values

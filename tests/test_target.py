@@ -1,0 +1,65 @@
+"""The target module: what y is, and the array the network trains on."""
+
+import numpy as np
+import pytest
+
+from skembed._stats import check_sample_weight, weighted_mean_std
+from skembed._target import encode_target
+
+
+def test_binary_and_multiclass_targets_become_codes():
+    """Labels become sorted codes; the classes are kept."""
+    binary = encode_target(np.array(["no", "yes", "no"]), 3, np.ones(3), "auto")
+    assert binary.task == "binary" and binary.values.ravel().tolist() == [0, 1, 0]
+    assert binary.classes.tolist() == ["no", "yes"]
+    multi = encode_target(np.array([3, 1, 2]), 3, np.ones(3), "multiclass")
+    assert multi.n_outputs == 3 and multi.values.tolist() == [2, 0, 1]
+
+
+def test_continuous_target_is_standardized_with_weights():
+    """A continuous y trains standardized by its weighted mean and std."""
+    y = np.array([1.0, 2.0, 3.0, 10.0])
+    weight = np.array([1.0, 1.0, 1.0, 0.0])
+    encoded = encode_target(y, 4, weight, "continuous")
+    np.testing.assert_allclose(encoded.values[:3, 0], [-1.2247449, 0.0, 1.2247449], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "y, kind, match",
+    [
+        (np.array([1.0, np.nan]), "auto", "y contains missing values"),
+        (np.array([1.0, np.inf]), "continuous", "y contains infinity"),
+        (np.array(["a", "b"]), "continuous", "needs a numeric y"),
+        (np.array([0, 1, 2]), "binary", "y has 3 classes; use 'multiclass'"),
+        (np.zeros((2, 2, 2)), "auto", "y must be 1-D or 2-D"),
+    ],
+)
+def test_bad_targets_say_why(y, kind, match):
+    """Each bad y gets an error saying what was expected."""
+    with pytest.raises(ValueError, match=match):
+        encode_target(y, len(y), np.ones(len(y)), kind)
+
+
+def test_length_mismatch_names_both_lengths():
+    """X and y of different lengths: both numbers are in the message."""
+    with pytest.raises(ValueError, match="X has 3 rows but y has 2"):
+        encode_target(np.array([0, 1]), 3, np.ones(3), "auto")
+
+
+def test_sample_weight_checks():
+    """Weights default to ones; negative, non-finite or all-zero weights are refused."""
+    assert check_sample_weight(None, 3).tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        check_sample_weight(np.array([1.0, -1.0]), 2)
+    with pytest.raises(ValueError, match="all are zero"):
+        check_sample_weight(np.zeros(2), 2)
+    with pytest.raises(ValueError, match=r"expected \(3,\)"):
+        check_sample_weight(np.ones(2), 3)
+
+
+def test_weighted_mean_std_survives_huge_values():
+    """Values near the float64 limit give a finite mean and scale; a constant column scale 1."""
+    values = np.array([[1e308, 5.0], [-1e308, 5.0]])
+    mean, scale = weighted_mean_std(values, np.ones(2))
+    assert np.isfinite(mean).all() and np.isfinite(scale).all()
+    assert scale[1] == 1.0
