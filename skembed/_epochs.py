@@ -57,6 +57,10 @@ class Steps:
         None when ``unknown_rate`` is 0.
     device : torch.device
         Where the data and the modules are.
+    generator : torch.Generator
+        The fit's own random stream on ``device``: shuffling, unknown rows,
+        dropout masks and masked columns draw from it, never from torch's
+        global generator, so fits in threads do not disturb each other.
     """
 
     loss_fn: RowLoss
@@ -68,6 +72,7 @@ class Steps:
     weight_scale: float
     unknown_rows: UnknownRowDropout | None
     device: torch.device
+    generator: torch.Generator
 
 
 @dataclass
@@ -169,14 +174,14 @@ def _train_epoch(steps: Steps, chunks: Iterable[list[Tensor]]) -> float:
 def _train_chunk(steps: Steps, chunk: list[Tensor]) -> Tensor:
     """Shuffle a chunk on the device, then one step per batch; the weighted loss sum (0-d).
 
-    The draws, from torch's global generator: the permutation, then the
+    The draws, from the fit's generator: the permutation, then the
     unknown-row dropout, then those of each step (dropout, masked columns).
     """
     n_chunk = chunk[0].shape[0]
-    perm = torch.randperm(n_chunk, device=steps.device)
+    perm = torch.randperm(n_chunk, device=steps.device, generator=steps.generator)
     rows, cont, target, weight, *bags = (tensor[perm] for tensor in chunk)
     if steps.unknown_rows is not None:
-        rows, bags = steps.unknown_rows(rows, bags)
+        rows, bags = steps.unknown_rows(rows, bags, steps.generator)
     total = torch.zeros((), device=steps.device)
     for start, stop in batch_bounds(n_chunk, steps.batch_size):
         batch = slice(start, stop)
@@ -206,7 +211,7 @@ def _train_step(
     - bags: one ``(batch, max_bag_i)`` int64 tensor per bag column.
     """
     with steps.autocast():
-        per_row = steps.loss_fn(rows, continuous, target, bags)
+        per_row = steps.loss_fn(rows, continuous, target, bags, steps.generator)
     weighted = (per_row.float() * weight).sum()
     loss = weighted / (rows.shape[0] * steps.weight_scale)
     steps.optimizer.zero_grad()

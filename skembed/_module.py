@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +12,13 @@ from torch import Tensor, nn
 
 from ._table_layout import TableLayout
 
-__all__ = ["EntityEmbeddingNet", "MaskedColumnHeads", "TableSlot"]
+__all__ = [
+    "EntityEmbeddingNet",
+    "GeneratorDropout",
+    "MaskedColumnHeads",
+    "TableSlot",
+    "init_linear_",
+]
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,7 @@ class EntityEmbeddingNet(nn.Module):
         embedding_dropout: float = 0.0,
         bag_modes: Sequence[str | None] | None = None,
         sparse: Sequence[bool] | None = None,
+        generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
         n_columns = len(table_sizes)
@@ -135,14 +143,14 @@ class EntityEmbeddingNet(nn.Module):
             self.register_buffer(
                 name, torch.as_tensor(values, dtype=torch.int64), persistent=False
             )
-        _discard_per_column_draws(table_sizes, embedding_dims, bag_modes)
-        self.embedding_dropout = nn.Dropout(embedding_dropout)
+        _discard_per_column_draws(table_sizes, embedding_dims, bag_modes, generator)
+        self.embedding_dropout = GeneratorDropout(embedding_dropout)
         self.mlp = _uninitialised_mlp(
             sum(embedding_dims) + n_continuous, hidden_layer_sizes, n_outputs, dropout
         )
-        self.reset_parameters()
+        self.reset_parameters(generator)
 
-    def reset_parameters(self) -> None:
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
         """Draw every parameter anew: the tables, then the MLP's layers.
 
         Each column's rows, in column order, are drawn from N(0, 0.05²) (a
@@ -150,17 +158,26 @@ class EntityEmbeddingNet(nn.Module):
         MLP, in order, draws as ``nn.Linear`` does at construction, and the
         batch normalisations start afresh. In the constructor this comes after
         :func:`_discard_per_column_draws`, which together give the random
-        streams of one ``nn.Embedding`` per column.
+        streams of one ``nn.Embedding`` per column. Draws come from ``generator``
+        (torch's global generator when None).
         """
         with torch.no_grad():
             for k, size in enumerate(self.table_sizes):
                 view = self.slot(k).view()
-                nn.init.normal_(view, std=0.05)
+                nn.init.normal_(view, std=0.05, generator=generator)
                 if self.bag_modes[k] is not None:
                     view[size].zero_()
         for layer in self.mlp:
-            if isinstance(layer, (nn.Linear, nn.BatchNorm1d)):
+            if isinstance(layer, nn.Linear):
+                init_linear_(layer, generator)
+            elif isinstance(layer, nn.BatchNorm1d):
                 layer.reset_parameters()
+
+    def use_generator(self, generator: torch.Generator | None) -> None:
+        """Draw the dropout masks of training from ``generator`` (a fit's own)."""
+        for module in self.modules():
+            if isinstance(module, GeneratorDropout):
+                module.generator = generator
 
     def load_initial_tables(self, initial_tables: Sequence[np.ndarray | None]) -> None:
         """Copy starting values (pretrained columns) into the columns' tables.
@@ -242,9 +259,15 @@ class MaskedColumnHeads(nn.Module):
     - hidden: ``(batch, width)``; ``forward(hidden, t)`` -> ``(batch, embedding_dims[t])``.
     """
 
-    def __init__(self, width: int, embedding_dims: Sequence[int]) -> None:
+    def __init__(
+        self, width: int, embedding_dims: Sequence[int], generator: torch.Generator | None = None
+    ) -> None:
         super().__init__()
-        self.projections = nn.ModuleList(nn.Linear(width, dim) for dim in embedding_dims)
+        self.projections = nn.ModuleList(
+            nn.utils.skip_init(nn.Linear, width, dim) for dim in embedding_dims
+        )
+        for projection in self.projections:
+            init_linear_(projection, generator)
 
     def forward(self, hidden: Tensor, target: int) -> Tensor:
         """Project the network's output for target column ``target``.
@@ -285,7 +308,10 @@ def _uninitialised_tables(
 
 
 def _discard_per_column_draws(
-    table_sizes: Sequence[int], embedding_dims: Sequence[int], bag_modes: Sequence[str | None]
+    table_sizes: Sequence[int],
+    embedding_dims: Sequence[int],
+    bag_modes: Sequence[str | None],
+    generator: torch.Generator | None = None,
 ) -> None:
     """Draw, and throw away, what one ``nn.Embedding`` per column drew at construction.
 
@@ -299,7 +325,7 @@ def _discard_per_column_draws(
     """
     for size, dim, mode in zip(table_sizes, embedding_dims, bag_modes):
         rows = size if mode is None else size + 1  # a bag table's padding row
-        torch.empty(rows, dim).normal_()
+        torch.empty(rows, dim).normal_(generator=generator)
 
 
 def _uninitialised_mlp(
@@ -315,7 +341,47 @@ def _uninitialised_mlp(
     for size in hidden_layer_sizes:
         layers += [nn.utils.skip_init(nn.Linear, width, size), nn.BatchNorm1d(size), nn.ReLU()]
         if dropout > 0:
-            layers.append(nn.Dropout(dropout))
+            layers.append(GeneratorDropout(dropout))
         width = size
     layers.append(nn.utils.skip_init(nn.Linear, width, n_outputs))
     return nn.Sequential(*layers)
+
+
+def init_linear_(layer: nn.Linear, generator: torch.Generator | None) -> None:
+    """Draw ``layer``'s weights as ``nn.Linear.reset_parameters`` does, from ``generator``."""
+    with torch.no_grad():
+        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+        if layer.bias is not None:
+            fan_in = layer.weight.shape[1]
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+
+class GeneratorDropout(nn.Module):
+    """``nn.Dropout`` whose masks come from a given generator (a fit's own).
+
+    The same arithmetic as torch's CPU dropout (a Bernoulli mask divided by ``1 - p``,
+    times the input), so that a generator seeded like torch's global one gives the same
+    masks; fits in several threads then never share a random stream.
+
+    Shape
+    -----
+    - input: any shape; output: the same shape.
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        self.p = float(p)
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        if self.p == 1.0:
+            return x * 0.0
+        noise = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self.generator)
+        noise.div_(1.0 - self.p)
+        return x * noise
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

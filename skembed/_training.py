@@ -1,7 +1,7 @@
 """Training: NumPy arrays (or chunks) in, trained embedding tables (NumPy) out.
 
-:func:`train` is the torch layer's entry point. Within a seeded, forked state
-of torch's generators it moves the data to the device
+:func:`train` is the torch layer's entry point. With random generators of its
+own, seeded from ``config.seed``, it moves the data to the device
 (:mod:`skembed._batches`), builds the network (:mod:`skembed._module`), its
 loss (:mod:`skembed._losses`), optimiser and frozen rows
 (:mod:`skembed._optim`), unknown-row dropout (:mod:`skembed._unknown_rows`)
@@ -164,43 +164,47 @@ def train(
         returns, shuffles each on the device and trains on its batches; early
         stopping scores ``stream.validation_chunks()``.
 
-    Random state comes from ``config.seed`` only: torch's global generators
-    are forked and restored, so a fit does not change them.
+    Random state comes from ``config.seed`` only, through generators of the fit's
+    own: torch's global generators are never drawn from, so a fit neither changes
+    the caller's random stream nor shares one with fits running in other threads.
     """
     device = resolve_device(config.device)
-    fork_devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=fork_devices):
-        torch.manual_seed(config.seed)
-        if stream is None:
-            arrays = (rows, continuous, target, sample_weight, *(bags or []))
-            data = _in_memory(arrays, config, device)
-        else:
-            data = streamed_data(stream, early_stopping=config.early_stopping, device=device)
-        bag_modes = list(bag_modes or [None] * len(table_sizes))
-        net = _network(
-            table_sizes, embedding_dims, data.n_continuous, n_outputs, bag_modes, config
-        ).to(device)
-        net.load_initial_tables(initial_tables or [None] * len(table_sizes))
-        frozen = FrozenRows(net, frozen_rows or [None] * len(table_sizes))
-        loss_fn, modules = _objective(
-            task, net, n_outputs, embedding_dims, bag_modes, self_supervision, device
-        )
-        steps = Steps(
-            loss_fn=loss_fn,
-            optimizer=TableAwareAdam(
-                net, config.learning_rate_init, config.alpha, extra=tuple(modules[1:])
-            ),
-            frozen=frozen,
-            autocast=autocast_factory(device, config.mixed_precision),
-            scaler=grad_scaler(device, config.mixed_precision),
-            batch_size=resolve_batch_size(config.batch_size, device, data.n_train_rows),
-            weight_scale=data.weight_scale,
-            unknown_rows=_unknown_row_dropout(
-                config, table_sizes, bag_modes, replacements, device
-            ),
-            device=device,
-        )
-        history = _run(steps, data, modules, config)
+    # the fit's own random streams, seeded like torch's global generators would be
+    init_generator = torch.Generator().manual_seed(config.seed)
+    generator = init_generator
+    if device.type != "cpu":
+        generator = torch.Generator(device=device).manual_seed(config.seed)
+    if stream is None:
+        arrays = (rows, continuous, target, sample_weight, *(bags or []))
+        data = _in_memory(arrays, config, device)
+    else:
+        data = streamed_data(stream, early_stopping=config.early_stopping, device=device)
+    bag_modes = list(bag_modes or [None] * len(table_sizes))
+    net = _network(
+        table_sizes, embedding_dims, data.n_continuous, n_outputs, bag_modes, config,
+        init_generator,
+    ).to(device)  # fmt: skip
+    net.use_generator(generator)
+    net.load_initial_tables(initial_tables or [None] * len(table_sizes))
+    frozen = FrozenRows(net, frozen_rows or [None] * len(table_sizes))
+    loss_fn, modules = _objective(
+        task, net, n_outputs, embedding_dims, bag_modes, self_supervision, device, init_generator
+    )
+    steps = Steps(
+        loss_fn=loss_fn,
+        optimizer=TableAwareAdam(
+            net, config.learning_rate_init, config.alpha, extra=tuple(modules[1:])
+        ),
+        frozen=frozen,
+        autocast=autocast_factory(device, config.mixed_precision),
+        scaler=grad_scaler(device, config.mixed_precision),
+        batch_size=resolve_batch_size(config.batch_size, device, data.n_train_rows),
+        weight_scale=data.weight_scale,
+        unknown_rows=_unknown_row_dropout(config, table_sizes, bag_modes, replacements, device),
+        device=device,
+        generator=generator,
+    )
+    history = _run(steps, data, modules, config)
     return TrainingResult(
         embeddings=[  # without the padding row of bag tables
             net.slot(k).view().detach()[:size].to("cpu", torch.float32).numpy().copy()
@@ -243,6 +247,7 @@ def _network(
     n_outputs: int,
     bag_modes: list[str | None],
     config: TrainingConfig,
+    generator: torch.Generator,
 ) -> EntityEmbeddingNet:
     """The network of a fit (on the CPU); tables of ``sparse_min_rows`` rows or more are sparse."""
     return EntityEmbeddingNet(
@@ -258,6 +263,7 @@ def _network(
             config.sparse_min_rows is not None and size >= config.sparse_min_rows
             for size in table_sizes
         ],
+        generator=generator,
     )
 
 
@@ -269,6 +275,7 @@ def _objective(
     bag_modes: list[str | None],
     self_supervision: SelfSupervision | None,
     device: torch.device,
+    generator: torch.Generator,
 ) -> tuple[RowLoss, list[nn.Module]]:
     """The loss of a fit, and the modules it trains: the network, then any heads.
 
@@ -277,7 +284,8 @@ def _objective(
     if task != "self-supervised":
         return SupervisedLoss(net, task), [net]
     single = [k for k, mode in enumerate(bag_modes) if mode is None]
-    heads = MaskedColumnHeads(n_outputs, [embedding_dims[k] for k in single]).to(device)
+    heads = MaskedColumnHeads(n_outputs, [embedding_dims[k] for k in single], generator)
+    heads = heads.to(device)
     slots = [net.slot(k) for k in single]
     return MaskedColumnLoss(net, heads, self_supervision, slots, device), [net, heads]
 

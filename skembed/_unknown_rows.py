@@ -75,8 +75,10 @@ class UnknownRowDropout:
             if mode is not None
         ]
 
-    def __call__(self, rows: Tensor, bags: Sequence[Tensor]) -> tuple[Tensor, list[Tensor]]:
-        """``rows`` and ``bags`` with values replaced; draws from torch's global generator.
+    def __call__(
+        self, rows: Tensor, bags: Sequence[Tensor], generator: torch.Generator | None = None
+    ) -> tuple[Tensor, list[Tensor]]:
+        """``rows`` and ``bags`` with values replaced; draws from ``generator``.
 
         The draws are one uniform per value of ``rows``, then one per value of
         each bag, in that order.
@@ -87,11 +89,11 @@ class UnknownRowDropout:
         - bags: one ``(n, max_bag_i)`` int64 tensor per bag column.
         - output: the same shapes.
         """
-        drop = torch.rand(rows.shape, device=rows.device) < self.rate
+        drop = torch.rand(rows.shape, device=rows.device, generator=generator) < self.rate
         substitute = self.flat_replacement[rows + self.column_offsets]
         rows = torch.where(drop, substitute, rows)
         bags = list(bags)
         for k, bag in enumerate(bags):
-            drop = torch.rand(bag.shape, device=bag.device) < self.rate
+            drop = torch.rand(bag.shape, device=bag.device, generator=generator) < self.rate
             bags[k] = torch.where(drop, self.bag_replacements[k][bag], bag)
         return rows, bags

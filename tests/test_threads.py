@@ -94,3 +94,12 @@ def test_fits_in_threads_equal_the_fit_alone(census):
     for fitted in results:
         for a, b in zip(fitted.embeddings_, alone.embeddings_):
             np.testing.assert_array_equal(a, b)
+
+
+def test_fit_never_draws_from_the_global_generator(census):
+    """torch's global random state is bit-identical before and after a fit (nothing drawn)."""
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    EntityEmbeddingEncoder(max_iter=2, random_state=0).fit(*census)
+    EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(census[0])  # self-supervised
+    assert torch.equal(torch.random.get_rng_state(), before)
