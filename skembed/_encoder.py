@@ -117,6 +117,12 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         the column's *unknown* row, which is thereby trained and serves
         categories never seen in ``fit``. ``None`` keeps every category.
 
+    smooth : float, default=0.0
+        After training, each category's row ``v`` is pulled toward the unknown
+        row ``u`` by its count ``n`` in ``fit``: ``(n v + smooth u) / (n +
+        smooth)``, as ``TargetEncoder`` shrinks rare categories' means. 0
+        keeps the trained rows.
+
     max_categories : int, default=None
         Keep at most this many of the most frequent categories per column
         (the unknown and missing rows not counted); the rest are pooled.
@@ -373,6 +379,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         sparse_embeddings="auto",
         cv=None,
         min_frequency=5,
+        smooth=0.0,
         max_categories=None,
         handle_unknown="embed",
         continuous="scale",
@@ -409,6 +416,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.sparse_embeddings = sparse_embeddings
         self.cv = cv
         self.min_frequency = min_frequency
+        self.smooth = smooth
         self.max_categories = max_categories
         self.handle_unknown = handle_unknown
         self.continuous = continuous

@@ -30,6 +30,7 @@ PARAMETER_CONSTRAINTS: dict = {
         Interval(numbers.Real, 0, 1, closed="neither"),
         None,
     ],
+    "smooth": [Interval(numbers.Real, 0, None)],
     "max_categories": [Interval(numbers.Integral, 1, None), None],
     "handle_unknown": [Options({"embed", "error"})],
     "continuous": [Options({"scale", "passthrough", "drop"})],

@@ -101,14 +101,15 @@ def row_bincount(values, minlength: int) -> np.ndarray:
     return bincount(values, minlength)
 
 
-def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -> dict:
+def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, smooth=0.0) -> dict:
     """The fitted attributes of a training ``result``: tables completed, and the curves.
 
     The unknown row of a column with hash buckets becomes the buckets' mean (nothing
     maps to it); without pooled categories and ``unknown_rate=0`` it becomes the
     count-weighted mean of the categories; a column without missing values in fit gets
     its unknown row as missing row. ``row_counts[i]``: how many training values fell
-    on each row of table ``i``.
+    on each row of table ``i``. With ``smooth > 0`` each category's row is then pulled
+    toward the unknown row by its count (:func:`shrink_rows`).
     """
     embeddings = []
     for i, table in enumerate(result.embeddings):
@@ -125,6 +126,8 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -
             )
         if n_missing[i] == 0:
             table[vocabulary.missing_row] = table[vocabulary.unknown_row]
+        if smooth > 0:
+            shrink_rows(table, counts, vocabulary, smooth)
         embeddings.append(np.ascontiguousarray(table, dtype=np.float32))
     return {
         "embeddings_": embeddings,
@@ -134,3 +137,18 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -
         "best_iter_": result.best_iter,
         "batch_size_": result.batch_size,
     }
+
+
+def shrink_rows(table: np.ndarray, counts: np.ndarray, vocabulary, smooth: float) -> None:
+    """Pull each category's row toward the unknown row, in place: ``(n v + s u) / (n + s)``.
+
+    ``n`` is the category's count in fit and ``s`` is ``smooth``, as scikit-learn's
+    ``TargetEncoder`` shrinks a category's mean toward the overall mean: a row trained on
+    a handful of rows has partly memorised their targets, and the unknown row (pooled and
+    unseen categories) is the estimate that does not depend on them.
+    """
+    categories = slice(0, vocabulary.unknown_row)
+    n = counts[categories].astype(np.float64)[:, None]
+    unknown = table[vocabulary.unknown_row].astype(np.float64)
+    rows = table[categories].astype(np.float64)
+    table[categories] = (n * rows + smooth * unknown) / (n + smooth)
