@@ -167,6 +167,12 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         Hidden layers of the network; each is Linear, BatchNorm, ReLU,
         Dropout.
 
+    linear_path : bool, default=False
+        Add a linear map from the embeddings to the output beside the MLP, so
+        that each column's main effect is one direction of its table; each
+        table is then rotated (orthogonally) so that this direction is its
+        first coordinate. Supervised fits only.
+
     dropout : float, default=0.1
         Dropout after each hidden layer.
 
@@ -385,6 +391,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         continuous="scale",
         target_type="auto",
         hidden_layer_sizes=(128, 64),
+        linear_path=False,
         dropout=0.1,
         embedding_dropout=0.1,
         unknown_rate=0.01,
@@ -422,6 +429,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.continuous = continuous
         self.target_type = target_type
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.linear_path = linear_path
         self.dropout = dropout
         self.embedding_dropout = embedding_dropout
         self.unknown_rate = unknown_rate

@@ -121,6 +121,7 @@ class EntityEmbeddingNet(nn.Module):
         bag_modes: Sequence[str | None] | None = None,
         sparse: Sequence[bool] | None = None,
         generator: torch.Generator | None = None,
+        linear_path: bool = False,
     ) -> None:
         super().__init__()
         n_columns = len(table_sizes)
@@ -148,6 +149,12 @@ class EntityEmbeddingNet(nn.Module):
         self.mlp = _uninitialised_mlp(
             sum(embedding_dims) + n_continuous, hidden_layer_sizes, n_outputs, dropout
         )
+        # the wide part: output += W @ embeddings, from zero (it draws nothing), so that each
+        # column's main effect is a direction of its table that a linear map can read
+        self.linear_path = None
+        if linear_path:
+            self.linear_path = nn.Linear(sum(embedding_dims), n_outputs, bias=False)
+            nn.init.zeros_(self.linear_path.weight)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:
@@ -233,10 +240,22 @@ class EntityEmbeddingNet(nn.Module):
         hidden = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         if self._reorder_features:
             hidden = hidden.index_select(1, self.feature_order)
-        hidden = self.embedding_dropout(hidden)
+        embedded = self.embedding_dropout(hidden)
+        hidden = embedded
         if continuous.shape[1]:
-            hidden = torch.cat([hidden, continuous], dim=1)
-        return self.mlp(hidden)
+            hidden = torch.cat([embedded, continuous], dim=1)
+        if self.linear_path is None:
+            return self.mlp(hidden)
+        return self.mlp(hidden) + self.linear_path(embedded)
+
+    def linear_weights(self) -> np.ndarray | None:
+        """The linear path's weights as float32 NumPy, or None without one.
+
+        Shape ``(n_outputs, sum(embedding_dims))``: columns in column order.
+        """
+        if self.linear_path is None:
+            return None
+        return self.linear_path.weight.detach().to("cpu", torch.float32).numpy().copy()
 
 
 class MaskedColumnHeads(nn.Module):

@@ -36,6 +36,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "continuous": [Options({"scale", "passthrough", "drop"})],
     "target_type": [Options({"auto", "binary", "multiclass", "continuous"})],
     "hidden_layer_sizes": ["int sequence"],
+    "linear_path": ["boolean"],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "embedding_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "unknown_rate": [Interval(numbers.Real, 0, 1, closed="left")],

@@ -54,6 +54,7 @@ def training_config(encoder):
         device=encoder.device,
         seed=seed_from(encoder.random_state),
         mixed_precision=encoder.mixed_precision,
+        linear_path=bool(encoder.linear_path),
         sparse_min_rows=SPARSE_MIN_ROWS if sparse == "auto" else (0 if sparse else None),
     )
 
@@ -112,6 +113,7 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, s
     toward the unknown row by its count (:func:`shrink_rows`).
     """
     embeddings = []
+    starts = np.cumsum([0] + [t.shape[1] for t in result.embeddings])
     for i, table in enumerate(result.embeddings):
         vocabulary = vocabularies[i]
         counts = row_counts[i]
@@ -128,6 +130,8 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, s
             table[vocabulary.missing_row] = table[vocabulary.unknown_row]
         if smooth > 0:
             shrink_rows(table, counts, vocabulary, smooth)
+        if result.linear_weights is not None:  # main effect on the first coordinate(s)
+            table = table @ main_effect_basis(result.linear_weights[:, starts[i] : starts[i + 1]])
         embeddings.append(np.ascontiguousarray(table, dtype=np.float32))
     return {
         "embeddings_": embeddings,
@@ -152,3 +156,30 @@ def shrink_rows(table: np.ndarray, counts: np.ndarray, vocabulary, smooth: float
     unknown = table[vocabulary.unknown_row].astype(np.float64)
     rows = table[categories].astype(np.float64)
     table[categories] = (n * rows + smooth * unknown) / (n + smooth)
+
+
+def main_effect_basis(weights: np.ndarray) -> np.ndarray:
+    """An orthogonal basis whose first axes are the directions the linear path reads.
+
+    ``weights`` (n_outputs, dim) maps a column's vector to its linear contribution to
+    each output. The returned (dim, dim) matrix ``Q`` is orthogonal, so ``table @ Q``
+    keeps every distance and inner product (linear models and k-NN see the same
+    geometry), and its first ``rank`` columns span the rows of ``weights``, strongest
+    first: one output's main effect becomes the first coordinate, read by a single
+    split of a tree, as a target-encoded column would be.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    dim = weights.shape[1]
+    if not np.isfinite(weights).all() or not np.abs(weights).max(initial=0.0) > 0:
+        return np.eye(dim, dtype=np.float32)
+    directions, strengths, _ = np.linalg.svd(weights.T, full_matrices=False)
+    rank = int((strengths > strengths[0] * 1e-6).sum())
+    directions = directions[:, :rank]
+    for k in range(rank):  # the coordinate grows with the output it reads
+        signed = weights @ directions[:, k]
+        if signed[np.argmax(np.abs(signed))] < 0:
+            directions[:, k] = -directions[:, k]
+    basis, _ = np.linalg.qr(np.hstack([directions, np.eye(dim)]))
+    basis = basis[:, :dim]
+    basis[:, :rank] = directions  # QR may flip signs; keep the oriented directions
+    return basis.astype(np.float32)

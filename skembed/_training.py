@@ -69,6 +69,7 @@ class TrainingConfig:
     seed: int
     sparse_min_rows: int | None = None  # tables this large get sparse gradients
     mixed_precision: str | None = None  # None, "bf16" or "fp16"
+    linear_path: bool = False  # a linear map from the embeddings to the output
 
 
 @dataclass
@@ -100,6 +101,7 @@ class TrainingResult:
     n_iter: int = 0
     best_iter: int = 0
     batch_size: int = 0
+    linear_weights: np.ndarray | None = None
 
 
 def train(
@@ -182,7 +184,7 @@ def train(
     bag_modes = list(bag_modes or [None] * len(table_sizes))
     net = _network(
         table_sizes, embedding_dims, data.n_continuous, n_outputs, bag_modes, config,
-        init_generator,
+        init_generator, config.linear_path and task != "self-supervised",
     ).to(device)  # fmt: skip
     net.use_generator(generator)
     net.load_initial_tables(initial_tables or [None] * len(table_sizes))
@@ -215,6 +217,7 @@ def train(
         n_iter=history.n_iter,
         best_iter=history.best_iter,
         batch_size=steps.batch_size,
+        linear_weights=net.linear_weights(),
     )
 
 
@@ -248,6 +251,7 @@ def _network(
     bag_modes: list[str | None],
     config: TrainingConfig,
     generator: torch.Generator,
+    linear_path: bool = False,
 ) -> EntityEmbeddingNet:
     """The network of a fit (on the CPU); tables of ``sparse_min_rows`` rows or more are sparse."""
     return EntityEmbeddingNet(
@@ -264,6 +268,7 @@ def _network(
             for size in table_sizes
         ],
         generator=generator,
+        linear_path=linear_path,
     )
 
 
