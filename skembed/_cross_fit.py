@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._encode import encode
-from ._tables import as_1d, take_rows
+from ._tables import as_1d, as_table, take_rows
 from ._values import build_lookup, lookup_codes
 
 __all__ = ["aligned_table", "cross_fit"]
@@ -26,10 +26,8 @@ def cross_fit(encoder, X, y, sample_weight, out) -> None:
     y = as_1d(y)
     classifier = encoder.target_type_ in ("binary", "multiclass")
     splitter = check_cv(encoder.cv, y, classifier=classifier)
-    if hasattr(encoder, "feature_names_in_"):
-        keys = [encoder.feature_names_in_[j] for j in encoder.categorical_columns_]
-    else:
-        keys = [int(j) for j in encoder.categorical_columns_]
+    columns = as_table(X).columns  # the labels the fold encoders resolve keys by
+    keys = [int(j) if columns is None else columns[j] for j in encoder.categorical_columns_]
     fold_params = dict(cv=None, embedding_dim=dict(zip(keys, encoder.embedding_dims_)))
     width = int(np.sum(encoder.embedding_dims_))
     for train_idx, test_idx in splitter.split(np.zeros((len(y), 1)), y):

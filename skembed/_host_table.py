@@ -247,12 +247,31 @@ def _unhashable(column) -> list:
 
 def _pandas_is_categorical(dtype) -> bool:
     pyarrow_type = getattr(dtype, "pyarrow_dtype", None)
-    if pyarrow_type is not None and "list" in str(pyarrow_type):
-        return True
+    if pyarrow_type is not None:  # pd.ArrowDtype: strings, dictionaries, bools, lists
+        return _arrow_is_categorical(pyarrow_type)
     return (
         isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype))
         or pd.api.types.is_bool_dtype(dtype)
         or pd.api.types.is_object_dtype(dtype)
+    )
+
+
+def _arrow_is_categorical(arrow_type) -> bool:
+    """Whether a pyarrow type holds categories: text, dictionary, bool, binary or lists."""
+    import pyarrow as pa
+
+    types = pa.types
+    return (
+        types.is_string(arrow_type)
+        or types.is_large_string(arrow_type)
+        or getattr(types, "is_string_view", lambda t: False)(arrow_type)
+        or types.is_dictionary(arrow_type)
+        or types.is_boolean(arrow_type)
+        or types.is_binary(arrow_type)
+        or types.is_large_binary(arrow_type)
+        or types.is_list(arrow_type)
+        or types.is_large_list(arrow_type)
+        or types.is_fixed_size_list(arrow_type)
     )
 
 

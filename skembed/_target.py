@@ -61,7 +61,14 @@ def detect_target_type(y: np.ndarray, target_type: str) -> str:
 
 
 def check_classes(kind: str, classes: np.ndarray) -> None:
-    """Raise if a binary target has more than two classes."""
+    """Raise if a classification target has one class, or a binary one more than two."""
+    if len(classes) < 2:
+        only = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]
+        raise ValueError(
+            f"y has a single class ({only!r}), so there is nothing to learn from it; "
+            "a classifier needs at least 2 classes. Check y, or fit without y (fit(X)) to "
+            "learn the embeddings from the columns alone."
+        )
     if kind == "binary" and len(classes) > 2:
         raise ValueError(
             f"target_type='binary' but y has {len(classes)} classes; use 'multiclass'."

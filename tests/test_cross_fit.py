@@ -72,3 +72,15 @@ def test_bad_cv_is_refused(data):
     X, y = data
     with pytest.raises(ValueError, match="'cv' parameter"):
         EntityEmbeddingEncoder(cv=1).fit_transform(X, y)
+
+
+def test_cross_fit_with_integer_column_labels():
+    """Columns labelled by ints in another order than their positions keep their widths."""
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({1: rng.choice(list("abcdefgh"), 300), 0: rng.choice(list("xyz"), 300)})
+    y = (X[1] < "d").to_numpy().astype(int)
+    encoder = EntityEmbeddingEncoder(max_iter=1, random_state=0, cv=3, embedding_dim={1: 4, 0: 2})
+    assert encoder.fit_transform(X, y).shape == (300, 6)
+    assert encoder.embedding_dims_ == [4, 2]

@@ -139,3 +139,23 @@ def test_datetime_columns_are_seconds_and_nat_is_missing():
         .transform(pl.from_pandas(X)),
         enc.transform(X),
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("arrow_type", ["string", "large_string", "dictionary"])
+def test_pandas_arrow_text_columns_are_categorical(arrow_type):
+    """pd.ArrowDtype text and dictionary columns are embedded under 'auto', like str ones."""
+    pa = pytest.importorskip("pyarrow")
+    types = {
+        "string": pa.string(),
+        "large_string": pa.large_string(),
+        "dictionary": pa.dictionary(pa.int32(), pa.string()),
+    }
+    rng = np.random.RandomState(0)
+    city = rng.choice(["a", "b", "c"], 300)
+    X = pd.DataFrame({"city": pd.Series(city).astype(pd.ArrowDtype(types[arrow_type]))})
+    X["x"] = rng.normal(size=300)
+    y = (city == "a").astype(int)
+    arrow = EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(X, y)
+    plain = EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(X.astype({"city": object}), y)
+    assert arrow.categorical_columns_.tolist() == [0]
+    np.testing.assert_array_equal(arrow.transform(X), plain.transform(X.astype({"city": object})))

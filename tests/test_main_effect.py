@@ -1,0 +1,86 @@
+"""Shrinkage toward the unknown row (smooth) and the linear path with its main-effect axes."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from skembed import EntityEmbeddingEncoder
+from skembed._categories import Vocabulary
+from skembed._table_training import main_effect_basis, shrink_rows
+from skembed.datasets import load_adult_sample
+
+
+@pytest.fixture(scope="module")
+def census():
+    X, y = load_adult_sample()
+    return X.iloc[:4000].reset_index(drop=True), y[:4000]
+
+
+def test_main_effect_basis_is_orthogonal_and_reads_the_weights():
+    """The basis is orthogonal; its first axis is the weights' direction, growing with them."""
+    rng = np.random.RandomState(0)
+    weights = rng.normal(size=(1, 6))
+    basis = main_effect_basis(weights)
+    np.testing.assert_allclose(basis.T @ basis, np.eye(6), atol=1e-6)
+    np.testing.assert_allclose(basis[:, 0], weights[0] / np.linalg.norm(weights), atol=1e-6)
+    table = rng.normal(size=(20, 6)).astype(np.float32)
+    rotated = table @ basis
+    assert np.corrcoef(rotated[:, 0], table @ weights[0])[0, 1] > 0.9999
+
+
+def test_main_effect_basis_of_several_outputs_and_of_zero_weights():
+    """Two outputs span the first two axes; all-zero weights leave the table as it is."""
+    rng = np.random.RandomState(1)
+    weights = rng.normal(size=(2, 5))
+    basis = main_effect_basis(weights)
+    residual = weights.T - basis[:, :2] @ (basis[:, :2].T @ weights.T)
+    np.testing.assert_allclose(residual, 0, atol=1e-6)
+    np.testing.assert_array_equal(main_effect_basis(np.zeros((1, 4))), np.eye(4))
+
+
+def test_shrink_rows_pulls_rare_categories_most():
+    """A category seen once moves most of the way to the unknown row; a frequent one barely."""
+    vocabulary = Vocabulary(np.array(["rare", "common"], dtype=object), np.array([]), 0)
+    table = np.array([[1.0, 1.0], [1.0, 1.0], [0.0, 0.0], [0.0, 0.0]], dtype=np.float32)
+    counts = np.array([1, 99, 0, 0])
+    shrink_rows(table, counts, vocabulary, smooth=9.0)
+    np.testing.assert_allclose(table[0], [0.1, 0.1], rtol=1e-6)
+    np.testing.assert_allclose(table[1], [99 / 108, 99 / 108], rtol=1e-6)
+    np.testing.assert_array_equal(table[2], [0.0, 0.0])
+
+
+def test_smooth_keeps_the_unknown_row_and_moves_categories(census):
+    """With smooth, category rows move toward the unknown row, which stays where it was."""
+    X, y = census
+    plain = EntityEmbeddingEncoder(max_iter=2, random_state=0).fit(X, y)
+    smoothed = EntityEmbeddingEncoder(max_iter=2, random_state=0, smooth=50.0).fit(X, y)
+    i = list(X.columns[plain.categorical_columns_]).index("occupation")
+    unknown = len(plain.categories_[i])
+    np.testing.assert_array_equal(plain.embeddings_[i][unknown], smoothed.embeddings_[i][unknown])
+    before = np.linalg.norm(plain.embeddings_[i][:unknown] - plain.embeddings_[i][unknown], axis=1)
+    after = np.linalg.norm(
+        smoothed.embeddings_[i][:unknown] - smoothed.embeddings_[i][unknown], axis=1
+    )
+    assert (after < before).all()
+
+
+def test_linear_path_puts_the_main_effect_on_the_first_coordinate(census):
+    """On census data, each column's first coordinate ranks rows like its target effect."""
+    X, y = census
+    encoder = EntityEmbeddingEncoder(max_iter=5, random_state=0, linear_path=True).fit(X, y)
+    Z = encoder.transform(X)
+    names = list(encoder.get_feature_names_out())
+    for column in ["relationship", "marital-status"]:
+        assert roc_auc_score(y, Z[:, names.index(f"{column}_emb0")]) > 0.7
+    plain = EntityEmbeddingEncoder(max_iter=5, random_state=0).fit(X, y).transform(X)
+    first = names.index("relationship_emb0")
+    assert roc_auc_score(y, plain[:, first]) < roc_auc_score(y, Z[:, first])
+
+
+def test_linear_path_is_ignored_without_a_target(census):
+    """fit(X) trains no linear path; the tables are those of a fit without the option."""
+    X, _ = census
+    with_path = EntityEmbeddingEncoder(max_iter=1, random_state=0, linear_path=True).fit(X)
+    without = EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(X)
+    for a, b in zip(with_path.embeddings_, without.embeddings_):
+        np.testing.assert_array_equal(a, b)
