@@ -198,6 +198,12 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     learning_rate_init : float, default=3e-3
         Learning rate of Adam.
 
+    embedding_learning_rate : float, default=None
+        Learning rate of the embedding tables; None: ``learning_rate_init``.
+
+    embedding_init_std : float, default=0.05
+        Standard deviation of the tables' initial rows.
+
     max_iter : int, default=100
         Maximum number of epochs.
 
@@ -398,6 +404,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         alpha=1e-3,
         batch_size="auto",
         learning_rate_init=3e-3,
+        embedding_learning_rate=None,
+        embedding_init_std=0.05,
         max_iter=100,
         early_stopping=True,
         validation_fraction=0.1,
@@ -436,6 +444,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.embedding_learning_rate = embedding_learning_rate
+        self.embedding_init_std = embedding_init_std
         self.max_iter = max_iter
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

@@ -122,6 +122,7 @@ class EntityEmbeddingNet(nn.Module):
         sparse: Sequence[bool] | None = None,
         generator: torch.Generator | None = None,
         linear_path: bool = False,
+        table_init_std: float = 0.05,
     ) -> None:
         super().__init__()
         n_columns = len(table_sizes)
@@ -133,6 +134,7 @@ class EntityEmbeddingNet(nn.Module):
         self.table_sizes = list(table_sizes)
         layout = TableLayout.build(table_sizes, embedding_dims, bag_modes, sparse)
         self.layout = layout
+        self.table_init_std = float(table_init_std)
         self.tables = _uninitialised_tables(layout, table_sizes, embedding_dims, bag_modes, sparse)
         self._reorder_codes = layout.reorders_codes
         self._reorder_features = layout.reorders_features
@@ -171,7 +173,7 @@ class EntityEmbeddingNet(nn.Module):
         with torch.no_grad():
             for k, size in enumerate(self.table_sizes):
                 view = self.slot(k).view()
-                nn.init.normal_(view, std=0.05, generator=generator)
+                nn.init.normal_(view, std=self.table_init_std, generator=generator)
                 if self.bag_modes[k] is not None:
                     view[size].zero_()
         for layer in self.mlp:

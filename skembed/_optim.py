@@ -49,7 +49,9 @@ class TableAwareAdam:
         learning_rate: float,
         weight_decay: float,
         extra: tuple[nn.Module, ...] = (),
+        table_learning_rate: float | None = None,
     ) -> None:
+        table_lr = learning_rate if table_learning_rate is None else table_learning_rate
         sparse = [m.weight for m in net.tables if m.sparse]
         tables = [m.weight for m in net.tables if not m.sparse]
         table_ids = {id(p) for p in sparse + tables}
@@ -62,7 +64,7 @@ class TableAwareAdam:
         # appearances
         groups = [
             {"params": weights, "weight_decay": weight_decay},
-            {"params": tables, "weight_decay": 0.0},
+            {"params": tables, "weight_decay": 0.0, "lr": table_lr},
         ]
         groups = [group for group in groups if group["params"]]
         if groups:
@@ -71,7 +73,7 @@ class TableAwareAdam:
             except (RuntimeError, TypeError, ValueError):  # a device without it
                 self.optimizers.append(torch.optim.Adam(groups, lr=learning_rate))
         if sparse:
-            self.optimizers.append(torch.optim.SparseAdam(sparse, lr=learning_rate))
+            self.optimizers.append(torch.optim.SparseAdam(sparse, lr=table_lr))
 
     def zero_grad(self) -> None:
         """Drop every gradient (set to None)."""

@@ -43,6 +43,8 @@ PARAMETER_CONSTRAINTS: dict = {
     "alpha": [Interval(numbers.Real, 0, None)],
     "batch_size": [Interval(numbers.Integral, 1, None), Options({"auto"})],
     "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
+    "embedding_learning_rate": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    "embedding_init_std": [Interval(numbers.Real, 0, None)],
     "max_iter": [Interval(numbers.Integral, 1, None)],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],

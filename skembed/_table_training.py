@@ -55,6 +55,10 @@ def training_config(encoder):
         seed=seed_from(encoder.random_state),
         mixed_precision=encoder.mixed_precision,
         linear_path=bool(encoder.linear_path),
+        table_learning_rate=None
+        if encoder.embedding_learning_rate is None
+        else float(encoder.embedding_learning_rate),
+        table_init_std=float(encoder.embedding_init_std),
         sparse_min_rows=SPARSE_MIN_ROWS if sparse == "auto" else (0 if sparse else None),
     )
 

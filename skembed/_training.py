@@ -70,6 +70,8 @@ class TrainingConfig:
     sparse_min_rows: int | None = None  # tables this large get sparse gradients
     mixed_precision: str | None = None  # None, "bf16" or "fp16"
     linear_path: bool = False  # a linear map from the embeddings to the output
+    table_learning_rate: float | None = None  # None: learning_rate_init
+    table_init_std: float = 0.05  # spread of the tables' initial rows
 
 
 @dataclass
@@ -195,8 +197,12 @@ def train(
     steps = Steps(
         loss_fn=loss_fn,
         optimizer=TableAwareAdam(
-            net, config.learning_rate_init, config.alpha, extra=tuple(modules[1:])
-        ),
+            net,
+            config.learning_rate_init,
+            config.alpha,
+            extra=tuple(modules[1:]),
+            table_learning_rate=config.table_learning_rate,
+        ),  # fmt: skip
         frozen=frozen,
         autocast=autocast_factory(device, config.mixed_precision),
         scaler=grad_scaler(device, config.mixed_precision),
@@ -269,6 +275,7 @@ def _network(
         ],
         generator=generator,
         linear_path=linear_path,
+        table_init_std=config.table_init_std,
     )
 
 
