@@ -76,6 +76,7 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
         pretrained, frozen = pretrained_tables(
             encoder.pretrained_embeddings, encoder.freeze_pretrained, table, categorical
         )
+    check_width_keys(encoder.embedding_dim, table, categorical)
     return ColumnPlan(
         categorical=categorical,
         continuous=np.flatnonzero(~is_categorical),
@@ -84,6 +85,25 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
         pretrained=pretrained,
         frozen=frozen,
     )
+
+
+def check_width_keys(rule, table, categorical: np.ndarray) -> None:
+    """Raise if an ``embedding_dim`` dict names a column that is not embedded."""
+    if not isinstance(rule, dict):
+        return
+    for key in rule:
+        if table.columns is not None and key in table.columns:
+            j = table.columns.index(key)
+        elif table.columns is None and isinstance(key, numbers.Integral):
+            j = int(key)
+        else:
+            continue  # not a column of X: embedding_width names it
+        if j not in categorical:
+            raise ValueError(
+                f"embedding_dim names column {table.column_label(j)}, which is continuous, so "
+                "the width would be ignored; drop the entry, or list the column in "
+                "categorical_features to embed it."
+            )
 
 
 def categorical_mask(spec, table) -> np.ndarray:

@@ -466,6 +466,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.allow_nan = True
         tags.target_tags.required = False  # fit(X) alone trains by predicting columns
+        tags.target_tags.multi_output = True  # 2-D y: multilabel or several regressions
         # the output dtype is the `dtype` parameter, whatever the input dtype
         tags.transformer_tags.preserves_dtype = []
         return tags

@@ -41,7 +41,8 @@ PARAMETER_CONSTRAINTS: dict = {
     "embedding_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "unknown_rate": [Interval(numbers.Real, 0, 1, closed="left")],
     "alpha": [Interval(numbers.Real, 0, None)],
-    "batch_size": [Interval(numbers.Integral, 1, None), Options({"auto"})],
+    # batch normalisation needs 2 rows a batch
+    "batch_size": [Interval(numbers.Integral, 2, None), Options({"auto"})],
     "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
     "embedding_learning_rate": [Interval(numbers.Real, 0, None, closed="neither"), None],
     "embedding_init_std": [Interval(numbers.Real, 0, None)],

@@ -65,7 +65,7 @@ def check_classes(kind: str, classes: np.ndarray) -> None:
     if len(classes) < 2:
         only = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]
         raise ValueError(
-            f"y has a single class ({only!r}), so there is nothing to learn from it; "
+            f"y has one class ({only!r}), so there is nothing to learn from it; "
             "a classifier needs at least 2 classes. Check y, or fit without y (fit(X)) to "
             "learn the embeddings from the columns alone."
         )

@@ -90,3 +90,22 @@ def test_embedding_width_rules(table):
     assert embedding_width(lambda n: 99, 16, table, 0, 10) == 16
     with pytest.raises(ValueError, match="has 2 dimensions; drop the embedding_dim entry"):
         embedding_width({"city": 5}, 16, table, 0, 10, (None, np.ones((1, 2))))
+
+
+def test_embedding_dim_for_a_continuous_column_is_refused(table):
+    """A width given for a continuous column raises instead of being ignored."""
+    encoder = EntityEmbeddingEncoder(embedding_dim={"age": 4})
+    with pytest.raises(ValueError, match="embedding_dim names column 'age', which is continuous"):
+        plan_columns(encoder, table)
+
+
+def test_batch_size_one_is_refused_before_training(table):
+    """batch_size=1 cannot train batch normalisation: a parameter error up front."""
+    X = pd.DataFrame({"city": ["a", "b"] * 10})
+    with pytest.raises(ValueError, match="'batch_size' parameter"):
+        EntityEmbeddingEncoder(batch_size=1).fit(X, [0, 1] * 10)
+
+
+def test_multi_output_tag():
+    """The tags say that a 2-D y (multilabel, several regressions) is supported."""
+    assert EntityEmbeddingEncoder().__sklearn_tags__().target_tags.multi_output

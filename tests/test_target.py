@@ -67,5 +67,5 @@ def test_weighted_mean_std_survives_huge_values():
 
 def test_a_one_class_target_is_refused():
     """y with one class raises, as scikit-learn's classifiers do, naming the class."""
-    with pytest.raises(ValueError, match=r"single class \(0\)"):
+    with pytest.raises(ValueError, match=r"y has one class \(0\)"):
         encode_target(np.zeros(4, dtype=int), 4, np.ones(4), "auto")
