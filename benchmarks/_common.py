@@ -1,7 +1,7 @@
-"""Helpers shared by the benchmark scripts: machine info, JSON output, markdown tables.
+"""Helpers shared by the benchmarks: machine info, JSON output, markdown tables.
 
-Not part of the ``skembed`` package; imported by ``benchmarks/quality.py`` and
-``benchmarks/speed.py`` (run them as scripts, ``python benchmarks/quality.py``).
+Not part of the ``skembed`` package; imported by the modules of the ``benchmarks``
+package, which run from the repository root as ``python -m benchmarks.<name>``.
 """
 
 from __future__ import annotations
@@ -313,3 +313,21 @@ def peak_rss(method: str) -> int | None:
         return peak if sys.platform == "darwin" else peak * 1024
     except ImportError:
         return None
+
+
+# ---------------------------------------------------------------- processes
+
+
+def module_command(module: str) -> list[str]:
+    """``python -m <module>`` with this interpreter: how a benchmark runs a child of itself."""
+    return [sys.executable, "-m", module]
+
+
+def child_env() -> dict[str, str]:
+    """The environment for ``module_command``: the repository root first on PYTHONPATH.
+
+    So that a child finds the ``benchmarks`` package whatever its working directory.
+    """
+    path = os.environ.get("PYTHONPATH")
+    root = str(REPO_ROOT)
+    return {**os.environ, "PYTHONPATH": root if not path else os.pathsep.join([root, path])}

@@ -18,8 +18,8 @@ is larger than that.
 
 Usage::
 
-    python benchmarks/dask_scale.py                 # 20M rows, about 20 min on 2 cores
-    python benchmarks/dask_scale.py --quick         # 1M rows smoke run
+    python -m benchmarks.dask_scale                 # 20M rows, about 20 min on 2 cores
+    python -m benchmarks.dask_scale --quick         # 1M rows smoke run
 """
 
 from __future__ import annotations
@@ -35,15 +35,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import (  # noqa: E402
+from ._common import (
+    child_env,
     fmt_bytes,
     fmt_rate,
     fmt_seconds,
     machine_info,
     machine_summary,
     markdown_table,
+    module_command,
     write_results,
 )
 
@@ -223,9 +223,9 @@ def main(argv=None) -> int:
     print(f"dataset: {dataset}", flush=True)
     out = args.workdir / f"embedded_{rows}"
     child = subprocess.run(
-        [sys.executable, __file__, "--child", str(data), str(out),
+        [*module_command(__spec__.name), "--child", str(data), str(out),
          "--threads", str(args.threads)],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env=child_env(),
     )  # fmt: skip
     if child.returncode:
         print(child.stdout, child.stderr, file=sys.stderr)

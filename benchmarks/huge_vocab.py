@@ -23,8 +23,8 @@
 
 Usage::
 
-    python benchmarks/huge_vocab.py           # full run (about 10 min on 2 cores)
-    python benchmarks/huge_vocab.py --quick   # 500k rows / 100k values smoke run
+    python -m benchmarks.huge_vocab           # full run (about 10 min on 2 cores)
+    python -m benchmarks.huge_vocab --quick   # 500k rows / 100k values smoke run
 """
 
 from __future__ import annotations
@@ -34,30 +34,29 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from skembed import EntityEmbeddingEncoder
+from skembed._module import EntityEmbeddingNet
+from skembed._training import TrainingConfig, _Adam
 
-from _common import (  # noqa: E402
+from ._common import (
+    child_env,
     fmt_bytes,
     fmt_rate,
     fmt_seconds,
     machine_info,
     machine_summary,
     markdown_table,
+    module_command,
     peak_rss,
     reset_peak,
     rss_now,
     write_results,
 )
-
-from skembed import EntityEmbeddingEncoder  # noqa: E402
-from skembed._module import EntityEmbeddingNet  # noqa: E402
-from skembed._training import TrainingConfig, _Adam  # noqa: E402
 
 
 def make_data(n_rows: int, n_items: int, seed: int = 0):
@@ -186,11 +185,11 @@ def fit_child(config: str, n_rows: int, n_items: int) -> dict:
 
 
 def run_child(config: str, n_rows: int, n_items: int, threads: int | None) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", config]
+    cmd = [*module_command(__spec__.name), "--child", config]
     cmd += ["--rows", str(n_rows), "--items", str(n_items)]
     if threads:
         cmd += ["--threads", str(threads)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=child_env())
     if proc.returncode != 0:
         return {"config": config, "error": proc.stderr.strip().splitlines()[-3:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])

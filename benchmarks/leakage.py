@@ -21,8 +21,8 @@ per level on average) where in-sample leakage is worst.
 
 Usage::
 
-    python benchmarks/leakage.py           # about 15 min on 2 cores
-    python benchmarks/leakage.py --quick   # smoke run on subsamples
+    python -m benchmarks.leakage           # about 15 min on 2 cores
+    python -m benchmarks.leakage --quick   # smoke run on subsamples
 """
 
 from __future__ import annotations
@@ -46,18 +46,16 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.preprocessing import StandardScaler, TargetEncoder
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from skembed import EntityEmbeddingEncoder
+from skembed.datasets import make_categorical
 
-from _common import (  # noqa: E402
+from ._common import (
     DEFAULT_DATA_DIR,
     machine_info,
     machine_summary,
     markdown_table,
     write_results,
 )
-
-from skembed import EntityEmbeddingEncoder  # noqa: E402
-from skembed.datasets import make_categorical  # noqa: E402
 
 VARIANTS = {
     "in-sample": dict(),

@@ -22,10 +22,10 @@ the test rows: use it for tuning.
 
 Usage (one torch thread; the script also limits BLAS/OpenMP to one thread)::
 
-    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python benchmarks/suite.py     # full run
-    python benchmarks/suite.py --quick          # 4 small datasets, seed 0
-    python benchmarks/suite.py --validation     # tuning: validation part of train
-    python benchmarks/suite.py --encoders ee --ee-params '{"dropout": 0.2}' \\
+    OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m benchmarks.suite     # full run
+    python -m benchmarks.suite --quick          # 4 small datasets, seed 0
+    python -m benchmarks.suite --validation     # tuning: validation part of train
+    python -m benchmarks.suite --encoders ee --ee-params '{"dropout": 0.2}' \\
         --tag drop02 --baseline benchmarks/results/suite.json
 
 Outputs ``results/suite[_validation][_quick][_TAG].{json,md}``. Runtime with one
@@ -67,9 +67,11 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if not __package__:  # python benchmarks/suite.py: import as benchmarks.suite (PEP 366)
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+    __package__ = "benchmarks"
 
-from _common import (  # noqa: E402
+from ._common import (  # noqa: E402
     DEFAULT_DATA_DIR,
     RESULTS_DIR,
     Timer,

@@ -7,7 +7,7 @@ The same census data, encoded three ways, each encoding fed to the same three mo
 * a k-nearest-neighbours classifier, which needs a meaningful distance between rows;
 * a random forest and histogram gradient boosting, which split one column at a time.
 
-This is a small version of the comparison in ``benchmarks/quality.py`` in the repository,
+This is a small version of the comparison in ``benchmarks/quality/`` in the repository,
 which trains every encoder to convergence on the full Adult and MovieLens data sets and
 adds ordinal encoding and LightGBM's native categorical handling (its results are in the
 README). Here everything trains on 7,500 rows, and the encoder for at most 20 epochs
@@ -127,7 +127,7 @@ fig.tight_layout()
 # at this cardinality, and trees can carve any group of categories out of them.
 #
 # The picture changes with more rows and more levels. On the full Adult table (48,842 rows,
-# ``benchmarks/quality.py``), the embeddings score highest with k-NN (0.9011 against 0.8945 for
+# ``benchmarks/quality/``), the embeddings score highest with k-NN (0.9011 against 0.8945 for
 # one-hot and 0.8991 for target encoding) and tie with gradient boosting; on MovieLens, whose user
 # and movie columns have hundreds of levels, they beat one-hot and target encoding with k-NN and
 # gradient boosting. They lose with random forests on Adult, where target encoding is best. Measure

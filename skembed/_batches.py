@@ -32,9 +32,9 @@ __all__ = [
     "to_device",
 ]
 
-# batch_size="auto": 128 on the CPU (benchmarks/tune_defaults.py); on a GPU, which needs
+# batch_size="auto": 128 on the CPU (benchmarks/studies/tune_defaults.py); on a GPU, which needs
 # large batches for throughput, up to 8192 rows (as good on adult and movielens at the same
-# learning rate: benchmarks/batch_size.py) while keeping at least 32 steps per epoch
+# learning rate: benchmarks/studies/batch_size.py) while keeping at least 32 steps per epoch
 AUTO_BATCH_SIZE = 128
 AUTO_BATCH_SIZE_GPU = 8192
 MIN_STEPS_PER_EPOCH = 32

@@ -59,7 +59,7 @@ class EntityEmbeddingNet(nn.Module):
     one ``nn.Embedding`` whose rows are their tables stacked: the codes of a
     batch get per-column row offsets and the whole group is one lookup, instead
     of one lookup (and one backward kernel, and one optimiser tensor) per
-    column. ``benchmarks/fused_tables.py`` measured the gain per training step
+    column. ``benchmarks/studies/fused_tables/`` measured the gain per training step
     on the CPU at batch 128: 1.42x with 26 small columns, 1.35x on a
     Criteo-like shape, level with 4 columns or at batch 4096 (a GPU, where
     each kernel launch costs more, is not measured yet). The concatenated

@@ -1,8 +1,7 @@
 """Tensor and GPU containers in and out: torch (any device), CuPy, cuDF, output_type.
 
 The torch-tensor tests run everywhere (CPU tensors take the same device code
-path as CUDA ones); the CUDA, CuPy, cuDF and cuML tests are skipped where those
-are missing.
+path as CUDA ones); the CUDA, CuPy, cuDF and cuML tests are in ``test_gpu.py``.
 """
 
 import importlib.util
@@ -13,16 +12,13 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OrdinalEncoder
 
-from conftest import needs_cuda
 from skembed import EntityEmbeddingEncoder
 from skembed.datasets import load_adult_sample
 
 torch = pytest.importorskip("torch")
 has_cupy = importlib.util.find_spec("cupy") is not None
-has_cudf = importlib.util.find_spec("cudf") is not None
 
 
 def _codes(n=3000, seed=0):
@@ -264,65 +260,3 @@ def test_dask_input_rejects_a_forced_output_type():
     enc.set_params(output_type="torch")
     with pytest.raises(ValueError, match="does not apply to Dask input"):
         enc.transform(dd.from_pandas(frame, npartitions=2))
-
-
-# ----------------------------------------------------------------- GPU-only checks
-
-
-@needs_cuda
-def test_cuda_tensor_in_cuda_tensor_out():
-    """A CUDA tensor trains on its device and transforms to a CUDA tensor equal to the CPU's."""
-    matrix, y, cat = _adult_matrix()
-    X = torch.as_tensor(matrix, device="cuda")
-    enc = EntityEmbeddingEncoder(categorical_features=cat, max_iter=3, random_state=0)
-    out = enc.fit(X, torch.as_tensor(y, device="cuda")).transform(X)
-    assert out.device.type == "cuda" and out.dtype == torch.float32
-    np.testing.assert_allclose(out.cpu().numpy(), enc.transform(matrix), rtol=1e-6, atol=1e-6)
-
-
-@needs_cuda
-@pytest.mark.skipif(not has_cupy, reason="needs CuPy")
-def test_cupy_in_cupy_out_shares_the_device():
-    """CuPy in gives CuPy out on the same device, equal to the NumPy transform."""
-    import cupy
-
-    matrix, y, cat = _adult_matrix()
-    X = cupy.asarray(matrix)
-    enc = EntityEmbeddingEncoder(categorical_features=cat, max_iter=2, random_state=0)
-    out = enc.fit(X, cupy.asarray(y)).transform(X)
-    assert isinstance(out, cupy.ndarray) and out.device.id == X.device.id
-    np.testing.assert_allclose(cupy.asnumpy(out), enc.transform(matrix), rtol=1e-6, atol=1e-6)
-
-
-@needs_cuda
-@pytest.mark.skipif(not has_cudf, reason="needs cuDF")
-def test_cudf_in_cudf_out_with_names_and_index():
-    """A cuDF frame (string columns detected) gives a cuDF frame with the feature names."""
-    import cudf
-
-    X, y = load_adult_sample()
-    gdf = cudf.from_pandas(X)
-    enc = EntityEmbeddingEncoder(max_iter=2, random_state=0).fit(gdf, y)
-    out = enc.transform(gdf)
-    assert isinstance(out, cudf.DataFrame)
-    assert list(out.columns) == list(enc.get_feature_names_out())
-    host = EntityEmbeddingEncoder(max_iter=2, random_state=0).fit(X, y)
-    assert [list(c) for c in enc.categories_] == [list(c) for c in host.categories_]
-
-
-@needs_cuda
-@pytest.mark.skipif(
-    importlib.util.find_spec("cuml") is None or not has_cudf, reason="needs cuML and cuDF"
-)
-def test_cuml_pipeline_stays_on_the_device():
-    """Pipeline(encoder, cuML random forest) fits and predicts on cuDF data."""
-    import cudf
-    from cuml.ensemble import RandomForestClassifier
-
-    X, y = load_adult_sample()
-    gdf, gy = cudf.from_pandas(X), cudf.Series(y.astype(np.int32))
-    pipe = make_pipeline(
-        EntityEmbeddingEncoder(max_iter=3, random_state=0), RandomForestClassifier(n_estimators=20)
-    )
-    pipe.fit(gdf, gy)
-    assert len(pipe.predict(gdf)) == len(X)

@@ -8,7 +8,7 @@ frames, with the few methods skembed calls (``factorize``, ``to_cupy``,
 for the real libraries -- so that skembed's branches for them (container
 detection, factorizing, scaling, output in the input's container) execute and
 are checked against the NumPy / pandas results. The tests with the real
-libraries are in ``test_device_input.py`` and skip without a GPU.
+libraries are in ``test_gpu.py`` and skip without a GPU.
 """
 
 import sys

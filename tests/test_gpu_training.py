@@ -2,7 +2,7 @@
 
 Mixed precision runs under CPU autocast too, and the count of host reads of
 tensors is device-independent, so both are tested everywhere; the CUDA-only
-checks are skipped without a GPU.
+checks are in ``test_gpu.py``.
 """
 
 import numpy as np
@@ -10,7 +10,6 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from conftest import needs_cuda
 from skembed import EntityEmbeddingEncoder
 from skembed.datasets import load_adult_sample
 
@@ -89,17 +88,6 @@ def test_no_host_read_per_batch(monkeypatch):
     assert reads["n"] < 30 < batches
 
 
-@needs_cuda
-def test_auto_device_trains_on_cuda_with_larger_batches():
-    """device='auto' on a GPU machine uses n_train // 32 rows per step and learns census income."""
-    X, y = load_adult_sample()
-    y = np.asarray(y)
-    encoder = EntityEmbeddingEncoder(random_state=0)
-    assert _auc(encoder, X, y) > 0.85
-    n_train = len(y) // 2 - round(0.1 * (len(y) // 2))
-    assert encoder.batch_size_ == max(128, n_train // 32)
-
-
 def test_auto_batch_size_by_device():
     """batch_size='auto' is 128 on the CPU and 8192 on CUDA; batch_size_ records the size used."""
     from skembed._training import resolve_batch_size
@@ -115,25 +103,3 @@ def test_auto_batch_size_by_device():
     assert EntityEmbeddingEncoder(device="cpu", max_iter=1).fit(X, y).batch_size_ == 128
     fitted = EntityEmbeddingEncoder(device="cpu", max_iter=1, batch_size=300).fit(X, y)
     assert fitted.batch_size_ == 300
-
-
-@needs_cuda
-def test_bf16_on_cuda_matches_float32_quality():
-    """bf16 autocast on a CUDA GPU learns census tables as good as float32."""
-    X, y = load_adult_sample()
-    y = np.asarray(y)
-    params = dict(device="cuda", max_iter=4, batch_size=256, random_state=0)
-    full = _auc(EntityEmbeddingEncoder(**params), X, y)
-    mixed = _auc(EntityEmbeddingEncoder(**params, mixed_precision="bf16"), X, y)
-    assert abs(mixed - full) < 0.01
-
-
-@needs_cuda
-def test_cuda_fits_agree_to_rounding():
-    """Two CUDA fits with the same seed agree to float rounding (documented, not bitwise)."""
-    X, y = load_adult_sample()
-    params = dict(device="cuda", max_iter=3, random_state=0)
-    a = EntityEmbeddingEncoder(**params).fit(X, y)
-    b = EntityEmbeddingEncoder(**params).fit(X, y)
-    for ta, tb in zip(a.embeddings_, b.embeddings_):
-        np.testing.assert_allclose(ta, tb, atol=1e-3)

@@ -16,7 +16,7 @@ def test_movies_sharing_a_genre_end_up_closer_on_movielens():
     X is user, movie, occupation and the genres as a bag; no rating. Measured over
     20,000 random pairs of movies (35% share a genre): mean cosine 0.376 for pairs
     sharing a genre against 0.167 for the others after 5 epochs (0.205 / 0.037 with the
-    defaults before the tuning of benchmarks/tune_defaults.py). Without the genre
+    defaults before the tuning of benchmarks/studies/tune_defaults.py). Without the genre
     column, from co-occurrence with users alone, the gap was 0.136 / 0.088 after a full
     fit with those earlier defaults (29 epochs, 105 s).
     """

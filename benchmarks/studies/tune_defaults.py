@@ -3,7 +3,7 @@
 Protocol (fixed before looking at any result):
 
 * Tuning data. Three datasets, each cut into a *fit* part and a *validation* part taken
-  from the training rows only; the test splits of ``benchmarks/quality.py`` are never
+  from the training rows only; the test splits of ``benchmarks/quality/`` are never
   read here.
 
   - adult: the training split of quality.py (random 80/20, seed 0), cut again
@@ -40,10 +40,10 @@ Protocol (fixed before looking at any result):
 
 Usage::
 
-    python benchmarks/tune_defaults.py                 # about 45 min with 1 thread
-    python benchmarks/tune_defaults.py --confirm       # stage 2, about 10 min
-    python benchmarks/tune_defaults.py --stage3        # stage 3, about 5 min
-    python benchmarks/tune_defaults.py --quick         # smoke run on subsamples
+    python -m benchmarks.studies.tune_defaults                 # about 45 min with 1 thread
+    python -m benchmarks.studies.tune_defaults --confirm       # stage 2, about 10 min
+    python -m benchmarks.studies.tune_defaults --stage3        # stage 3, about 5 min
+    python -m benchmarks.studies.tune_defaults --quick         # smoke run on subsamples
 """
 
 from __future__ import annotations
@@ -69,19 +69,18 @@ from sklearn.metrics import roc_auc_score, root_mean_squared_error
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from skembed import EntityEmbeddingEncoder
+from skembed.datasets import make_categorical
 
-from _common import (  # noqa: E402
+from .._common import (
     DEFAULT_DATA_DIR,
+    RESULTS_DIR,
     machine_info,
     machine_summary,
     markdown_table,
     write_results,
 )
-from quality import load_adult, load_movielens  # noqa: E402
-
-from skembed import EntityEmbeddingEncoder  # noqa: E402
-from skembed.datasets import make_categorical  # noqa: E402
+from ..quality.datasets import load_adult, load_movielens
 
 # the defaults before this tuning (configuration 0); the chosen configuration replaced them
 DEFAULTS = {
@@ -256,8 +255,8 @@ def render(payload: dict) -> str:
         "",
         machine_summary(payload["machine"]),
         "",
-        "Protocol: see the docstring of `benchmarks/tune_defaults.py` (validation parts of "
-        "the training rows only; 12 (dataset, model) pairs ranked; best mean rank wins; "
+        "Protocol: see the docstring of `benchmarks/studies/tune_defaults.py` (validation parts "
+        "of the training rows only; 12 (dataset, model) pairs ranked; best mean rank wins; "
         "adult fit < 30 s).",
         "",
         f"Chosen: configuration {chosen}: {fmt_config(evaluations[chosen]['config'])}.",
@@ -403,15 +402,14 @@ def main(argv=None) -> int:
     print(machine_summary(info), flush=True)
     splits = list(tuning_splits(args.data_dir, args.quick))
     if args.stage3:
-        results_dir = Path(__file__).resolve().parent / "results"
+        results_dir = RESULTS_DIR
         payload = {"machine": info, **stage3(splits, args.quick, results_dir)}
         write_results("tune_defaults_stage3", args.quick, args.output, payload,
                       render_stage3(payload))  # fmt: skip
         print(render_stage3(payload))
         return 0
     if args.confirm:
-        stage1 = json.loads((Path(__file__).resolve().parent / "results" /
-                             "tune_defaults.json").read_text())  # fmt: skip
+        stage1 = json.loads((RESULTS_DIR / "tune_defaults.json").read_text())
         chosen = stage1["evaluations"][stage1["chosen"]]["config"]
         chosen = {k: tuple(v) if isinstance(v, list) else v for k, v in chosen.items()}
         runs = confirm(chosen, splits, args.quick)
@@ -423,7 +421,7 @@ def main(argv=None) -> int:
         return 0
     configs = draw_configs(2 if args.quick else args.n_configs)
     evaluations = []
-    partial = Path(__file__).resolve().parent / "results" / "tune_defaults_partial.json"
+    partial = RESULTS_DIR / "tune_defaults_partial.json"
     for i, config in enumerate(configs):
         start = time.perf_counter()
         evaluations.append(evaluate(config, splits, args.quick))

@@ -15,24 +15,28 @@ Epochs, fit seconds (CPU here) and test scores are recorded.
 
 Usage::
 
-    python benchmarks/batch_size.py            # writes results/batch_size.{json,md}
-    python benchmarks/batch_size.py --quick    # adult only, 8,000 rows
+    python -m benchmarks.studies.batch_size            # writes results/batch_size.{json,md}
+    python -m benchmarks.studies.batch_size --quick    # adult only, 8,000 rows
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from skembed import EntityEmbeddingEncoder
 
-from _common import machine_info, machine_summary, markdown_table, write_results  # noqa: E402
-from quality import LOADERS, make_model, score  # noqa: E402
-
-from skembed import EntityEmbeddingEncoder  # noqa: E402
+from .._common import (
+    DEFAULT_DATA_DIR,
+    machine_info,
+    machine_summary,
+    markdown_table,
+    write_results,
+)
+from ..quality.datasets import LOADERS
+from ..quality.models import make_model, score
 
 BATCH_SIZES = [128, 1024, 8192]
 DEFAULT_LR = EntityEmbeddingEncoder().learning_rate_init
@@ -87,7 +91,8 @@ def render_markdown(payload: dict) -> str:
         machine_summary(payload["machine"]),
         "",
         "Test-split scores of a linear model and HistGradientBoosting on the encoder's "
-        "output; every other encoder parameter at its default (`benchmarks/batch_size.py`).",
+        "output; every other encoder parameter at its default "
+        "(`benchmarks/studies/batch_size.py`).",
     ]
     for name, result in payload["datasets"].items():
         metric = result["metric"]
@@ -121,7 +126,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=Path(__file__).resolve().parents[2] / "shared" / "datasets",
+        default=DEFAULT_DATA_DIR,
     )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--output", type=Path, default=None)
