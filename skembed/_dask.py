@@ -289,14 +289,7 @@ def _train_streamed(
             ),
         )
     vars(encoder).update(
-        finished_tables(
-            result,
-            vocabularies,
-            row_counts,
-            n_missing,
-            config.unknown_rate,
-            float(encoder.smooth),
-        )  # fmt: skip
+        finished_tables(result, vocabularies, row_counts, n_missing, config.unknown_rate)
     )
 
 

@@ -271,7 +271,7 @@ def train_tables(encoder, fitted, learned, plan, scaled, target, weight) -> dict
             self_supervision=supervision,
         )
     return finished_tables(result, vocabularies, row_counts, learned.n_missing,
-                           config.unknown_rate, float(encoder.smooth))  # fmt: skip
+                           config.unknown_rate)  # fmt: skip
 
 
 def single_rows(value_rows: list, single: list, n: int):

@@ -122,7 +122,7 @@ class EntityEmbeddingNet(nn.Module):
         sparse: Sequence[bool] | None = None,
         generator: torch.Generator | None = None,
         linear_path: bool = False,
-        table_init_std: float = 0.05,
+        table_init_std: float = 0.005,
     ) -> None:
         super().__init__()
         n_columns = len(table_sizes)

@@ -25,6 +25,9 @@ __all__ = [
 # tables with at least this many rows train with sparse gradients under
 # sparse_embeddings="auto": the measured crossover (benchmarks/huge_vocab.py)
 SPARSE_MIN_ROWS = 50_000
+# the tables' learning rate under embedding_learning_rate=None, as a multiple of the
+# network's: chosen leave-one-dataset-out on the 14-dataset suite (benchmarks/results/lodo.md)
+TABLE_LR_RATIO = 10.0
 
 
 def fitted_vocabulary(categories, infrequent, n_buckets: int) -> Vocabulary:
@@ -55,10 +58,9 @@ def training_config(encoder):
         seed=seed_from(encoder.random_state),
         mixed_precision=encoder.mixed_precision,
         linear_path=bool(encoder.linear_path),
-        table_learning_rate=None
+        table_learning_rate=TABLE_LR_RATIO * float(encoder.learning_rate_init)
         if encoder.embedding_learning_rate is None
         else float(encoder.embedding_learning_rate),
-        table_init_std=float(encoder.embedding_init_std),
         sparse_min_rows=SPARSE_MIN_ROWS if sparse == "auto" else (0 if sparse else None),
     )
 
@@ -106,15 +108,14 @@ def row_bincount(values, minlength: int) -> np.ndarray:
     return bincount(values, minlength)
 
 
-def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, smooth=0.0) -> dict:
+def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -> dict:
     """The fitted attributes of a training ``result``: tables completed, and the curves.
 
     The unknown row of a column with hash buckets becomes the buckets' mean (nothing
     maps to it); without pooled categories and ``unknown_rate=0`` it becomes the
     count-weighted mean of the categories; a column without missing values in fit gets
     its unknown row as missing row. ``row_counts[i]``: how many training values fell
-    on each row of table ``i``. With ``smooth > 0`` each category's row is then pulled
-    toward the unknown row by its count (:func:`shrink_rows`).
+    on each row of table ``i``.
     """
     embeddings = []
     starts = np.cumsum([0] + [t.shape[1] for t in result.embeddings])
@@ -132,8 +133,6 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, s
             )
         if n_missing[i] == 0:
             table[vocabulary.missing_row] = table[vocabulary.unknown_row]
-        if smooth > 0:
-            shrink_rows(table, counts, vocabulary, smooth)
         if result.linear_weights is not None:  # main effect on the first coordinate(s)
             table = table @ main_effect_basis(result.linear_weights[:, starts[i] : starts[i + 1]])
         embeddings.append(np.ascontiguousarray(table, dtype=np.float32))
@@ -145,21 +144,6 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, s
         "best_iter_": result.best_iter,
         "batch_size_": result.batch_size,
     }
-
-
-def shrink_rows(table: np.ndarray, counts: np.ndarray, vocabulary, smooth: float) -> None:
-    """Pull each category's row toward the unknown row, in place: ``(n v + s u) / (n + s)``.
-
-    ``n`` is the category's count in fit and ``s`` is ``smooth``, as scikit-learn's
-    ``TargetEncoder`` shrinks a category's mean toward the overall mean: a row trained on
-    a handful of rows has partly memorised their targets, and the unknown row (pooled and
-    unseen categories) is the estimate that does not depend on them.
-    """
-    categories = slice(0, vocabulary.unknown_row)
-    n = counts[categories].astype(np.float64)[:, None]
-    unknown = table[vocabulary.unknown_row].astype(np.float64)
-    rows = table[categories].astype(np.float64)
-    table[categories] = (n * rows + smooth * unknown) / (n + smooth)
 
 
 def main_effect_basis(weights: np.ndarray) -> np.ndarray:

@@ -71,7 +71,7 @@ class TrainingConfig:
     mixed_precision: str | None = None  # None, "bf16" or "fp16"
     linear_path: bool = False  # a linear map from the embeddings to the output
     table_learning_rate: float | None = None  # None: learning_rate_init
-    table_init_std: float = 0.05  # spread of the tables' initial rows
+    table_init_std: float = 0.005  # spread of the tables' initial rows
 
 
 @dataclass

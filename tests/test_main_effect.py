@@ -1,12 +1,11 @@
-"""Shrinkage toward the unknown row (smooth) and the linear path with its main-effect axes."""
+"""The linear path and its main-effect axes."""
 
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
 from skembed import EntityEmbeddingEncoder
-from skembed._categories import Vocabulary
-from skembed._table_training import main_effect_basis, shrink_rows
+from skembed._table_training import main_effect_basis
 from skembed.datasets import load_adult_sample
 
 
@@ -36,32 +35,6 @@ def test_main_effect_basis_of_several_outputs_and_of_zero_weights():
     residual = weights.T - basis[:, :2] @ (basis[:, :2].T @ weights.T)
     np.testing.assert_allclose(residual, 0, atol=1e-6)
     np.testing.assert_array_equal(main_effect_basis(np.zeros((1, 4))), np.eye(4))
-
-
-def test_shrink_rows_pulls_rare_categories_most():
-    """A category seen once moves most of the way to the unknown row; a frequent one barely."""
-    vocabulary = Vocabulary(np.array(["rare", "common"], dtype=object), np.array([]), 0)
-    table = np.array([[1.0, 1.0], [1.0, 1.0], [0.0, 0.0], [0.0, 0.0]], dtype=np.float32)
-    counts = np.array([1, 99, 0, 0])
-    shrink_rows(table, counts, vocabulary, smooth=9.0)
-    np.testing.assert_allclose(table[0], [0.1, 0.1], rtol=1e-6)
-    np.testing.assert_allclose(table[1], [99 / 108, 99 / 108], rtol=1e-6)
-    np.testing.assert_array_equal(table[2], [0.0, 0.0])
-
-
-def test_smooth_keeps_the_unknown_row_and_moves_categories(census):
-    """With smooth, category rows move toward the unknown row, which stays where it was."""
-    X, y = census
-    plain = EntityEmbeddingEncoder(max_iter=2, random_state=0).fit(X, y)
-    smoothed = EntityEmbeddingEncoder(max_iter=2, random_state=0, smooth=50.0).fit(X, y)
-    i = list(X.columns[plain.categorical_columns_]).index("occupation")
-    unknown = len(plain.categories_[i])
-    np.testing.assert_array_equal(plain.embeddings_[i][unknown], smoothed.embeddings_[i][unknown])
-    before = np.linalg.norm(plain.embeddings_[i][:unknown] - plain.embeddings_[i][unknown], axis=1)
-    after = np.linalg.norm(
-        smoothed.embeddings_[i][:unknown] - smoothed.embeddings_[i][unknown], axis=1
-    )
-    assert (after < before).all()
 
 
 def test_linear_path_puts_the_main_effect_on_the_first_coordinate(census):
