@@ -14,10 +14,11 @@ from ._column_plan import auto_embedding_dim
 from ._containers import is_dask_collection
 from ._cross_fit import cross_fit
 from ._encode import CACHES, encode, feature_names_out
+from ._export import export_embeddings
 from ._fit_memory import all_or_nothing, fit_in_memory
 from ._inspection import embeddings_frame, most_similar, plot_column
 from ._parameters import PARAMETER_CONSTRAINTS
-from ._persistence import persistable
+from ._persistence import persistable, save
 from ._routing import deliver_output, route_outputs
 
 __all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
@@ -462,8 +463,6 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = []
         return tags
 
-    # ------------------------------------------------------------------ fit
-
     def fit(self, X, y=None, sample_weight=None):
         """Learn the categories and train their embeddings to predict ``y`` (or ``X``).
 
@@ -496,8 +495,6 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         else:
             all_or_nothing(self, fit_in_memory, self, X, y, sample_weight)
         return self
-
-    # ------------------------------------------------------------ transform
 
     def fit_transform(self, X, y=None, **fit_params):
         """Fit, then encode ``X`` -- out of fold when ``cv`` is set.
@@ -557,8 +554,6 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "embeddings_")
         return feature_names_out(self, self._input_names(input_features))
-
-    # ----------------------------------------------------------- inspection
 
     def get_embeddings(self, column):
         """The embedding table of one categorical column as a DataFrame.
@@ -644,8 +639,6 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "embeddings_")
         return plot_column(self, column, method=method, n_components=n_components, top=top, ax=ax)
 
-    # -------------------------------------------------------------- export
-
     def to_parquet(self, path):
         """Write every embedding table to one Parquet file (needs pyarrow).
 
@@ -663,8 +656,6 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         path : pathlib.Path
         """
-        from ._export import export_embeddings
-
         check_is_fitted(self, "embeddings_")
         return export_embeddings(self, path, "parquet")
 
@@ -679,20 +670,16 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         -------
         path : pathlib.Path
         """
-        from ._export import export_embeddings
-
         check_is_fitted(self, "embeddings_")
         return export_embeddings(self, path, "csv")
 
     def save(self, path):
         """Save the encoder to a file that can be loaded without pickle.
 
-        The file is a zip archive of a JSON manifest (parameters, fitted
-        attributes, the skembed and format versions, a SHA-256 checksum per
-        entry) and ``.npy`` arrays. :func:`skembed.load` reads it back without
-        executing anything from the file, unlike ``joblib.load`` / ``pickle``.
-        The write goes to a temporary file renamed into place, so an
-        interrupted save never leaves a truncated file at ``path``.
+        A zip archive of a JSON manifest (parameters, fitted attributes,
+        versions, a SHA-256 per entry) and ``.npy`` arrays, written to a
+        temporary file renamed into place. :func:`skembed.load` reads it
+        back without executing anything from the file.
 
         Parameters
         ----------
@@ -712,11 +699,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             callable ``embedding_dim``, categories that are not str, bytes,
             int, float or bool); the message names it.
         """
-        from ._persistence import save
-
         return save(self, path)
-
-    # --------------------------------------------------------------- helpers
 
     def _input_names(self, input_features):
         n = self.n_features_in_

@@ -125,7 +125,7 @@ def test_all_missing_categorical_column():
 def test_handle_unknown_error(fitted):
     """handle_unknown='error' lists unseen values and the column; pooled values pass."""
     _, X, y = fitted
-    enc = EntityEmbeddingEncoder(handle_unknown="error", **FAST).fit(X, y)
+    enc = EntityEmbeddingEncoder(handle_unknown="error", min_frequency=5, **FAST).fit(X, y)
     assert "rare" in enc.infrequent_categories_[0]
     X2 = X.head(3).copy()
     X2["city"] = ["atlantis", "rare", "paris"]

@@ -104,7 +104,7 @@ def test_initial_values_are_those_of_one_table_per_column(modes):
     """From the same seed, the shared tables and the MLP start as the per-column design did."""
     tables, mlp = _older_design_tables(modes)
     torch.manual_seed(0)
-    net = EntityEmbeddingNet(SIZES, DIMS, 2, (8,), 1, bag_modes=modes)
+    net = EntityEmbeddingNet(SIZES, DIMS, 2, (8,), 1, bag_modes=modes, table_init_std=0.05)
     for k, table in enumerate(tables):
         assert torch.equal(net.slot(k).view(), table)
     assert torch.equal(net.mlp[0].weight, mlp.weight)
