@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._bags import bag_vectors
-from ._continuous import continuous_output
-from ._lookup import check_unseen
+from ._lookup import check_unseen, continuous_block
 
 __all__ = ["cached", "transform_device"]
 
@@ -65,14 +64,7 @@ def transform_device(encoder, table, vocabularies: list, separators: dict, cache
             out[:, start : start + dim] = vectors.index_select(0, rows)
         start += dim
     if n_cont:
-        out[:, width:] = continuous_output(
-            table,
-            encoder.continuous_columns_,
-            encoder.continuous_mean_,
-            encoder.continuous_scale_,
-            encoder.continuous,
-            dtype,
-        )
+        out[:, width:] = continuous_block(encoder, table, dtype)
     return out
 
 

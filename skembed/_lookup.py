@@ -12,7 +12,7 @@ import numpy as np
 from ._bags import bag_vectors
 from ._continuous import continuous_output
 
-__all__ = ["check_unseen", "transform_host"]
+__all__ = ["check_unseen", "continuous_block", "transform_host"]
 
 TRANSFORM_CHUNK = 16384  # rows gathered at a time
 
@@ -61,15 +61,20 @@ def transform_host(encoder, table, vocabularies: list, separators: dict) -> np.n
                 out[begin:end, start : start + dim] = np.take(embedding, rows[begin:end], 0)
             start += dim
     if n_cont:
-        out[:, width:] = continuous_output(
-            table,
-            encoder.continuous_columns_,
-            encoder.continuous_mean_,
-            encoder.continuous_scale_,
-            encoder.continuous,
-            dtype,
-        )
+        out[:, width:] = continuous_block(encoder, table, dtype)
     return out
+
+
+def continuous_block(encoder, table, dtype: np.dtype):
+    """The continuous output columns of ``table`` under ``encoder``'s fitted scaling."""
+    return continuous_output(
+        table,
+        encoder.continuous_columns_,
+        encoder.continuous_mean_,
+        encoder.continuous_scale_,
+        encoder.continuous,
+        dtype,
+    )
 
 
 def _column_rows(encoder, table, i: int, j: int, vocabulary, separators: dict) -> np.ndarray:
