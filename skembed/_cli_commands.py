@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ._cli_errors import CLIError
 from ._cli_files import (
+    check_encoder_name,
     check_input,
     check_output,
     load_encoder,
@@ -114,6 +115,11 @@ def _encoder_from_args(param_items, categorical, quiet):
             "the categorical columns were given twice, with --categorical and with "
             "--param categorical_features; keep one."
         )
+    if "categorical_features" in params:
+        raise CLIError(
+            "name the categorical columns with --categorical a,b,c (column names, comma-"
+            "separated) instead of --param categorical_features."
+        )
     if categorical:
         params["categorical_features"] = categorical
     params.setdefault("verbose", 0 if quiet else 1)
@@ -165,6 +171,7 @@ def run_fit(args) -> int:
     categorical = split_names(args.categorical)
     encoder = _encoder_from_args(args.param, categorical, args.quiet)
     kind = check_input(data, "DATA")
+    check_encoder_name(out)
     check_output(out)
     columns, frame = peek_columns(data, kind)
     check_fit_columns(data, columns, args.target, categorical)
@@ -184,7 +191,8 @@ def run_fit(args) -> int:
     dims = ", ".join(f"{name}: {dim}" for name, dim in zip(names, encoder.embedding_dims_))
     print(
         f"Fitted EntityEmbeddingEncoder on {len(X):,} rows of {str(data)!r} in "
-        f"{encoder.n_iter_} epochs; embedding widths {{{dims}}}, "
+        f"{encoder.n_iter_} epoch{'' if encoder.n_iter_ == 1 else 's'}; embedding widths "
+        f"{{{dims}}}, "
         f"{len(encoder.continuous_columns_)} continuous columns. Wrote {str(out)!r}."
     )
     return 0

@@ -202,6 +202,20 @@ def is_pickle_name(path: Path) -> bool:
     return path.name.lower().endswith(PICKLE_SUFFIXES)
 
 
+ENCODER_SUFFIX = ".skembed"
+
+
+def check_encoder_name(path: Path) -> None:
+    """Raise unless ``path`` is named as an encoder file: ``.skembed``, or a pickle name."""
+    if path.name.lower().endswith(ENCODER_SUFFIX) or is_pickle_name(path):
+        return
+    raise CLIError(
+        f"cannot tell how to save the encoder to {str(path)!r}: expected a name ending in "
+        f"{ENCODER_SUFFIX} (pickle-free, read with skembed.load) or in "
+        f"{', '.join(PICKLE_SUFFIXES)} (a joblib pickle). Rename --out."
+    )
+
+
 def save_encoder(encoder, path: Path) -> None:
     """Save with joblib when ``path`` is named as a pickle, else with ``encoder.save``."""
     if is_pickle_name(path):

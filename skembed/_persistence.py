@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 
 from ._codec import READ_ERRORS, Reader, Writer, corrupt
+from ._validation import InvalidParameterError, validate_params
+from ._values import build_lookup
 from ._version import __version__
 
 __all__ = ["FORMAT_VERSION", "load", "persistable", "save"]
@@ -213,6 +215,10 @@ def load(path):
             "to load it."
         )
     estimator = cls(**params)
+    try:  # a file edited by hand must not give an encoder that fit would refuse
+        validate_params(estimator)
+    except InvalidParameterError as exc:
+        raise ValueError(f"Cannot load {source}: {exc} Save the encoder again.") from None
     if any(not (isinstance(k, str) and k.endswith("_")) for k in fitted):
         raise corrupt(source, "its fitted attributes have invalid names")
     vars(estimator).update(fitted)
@@ -290,3 +296,6 @@ def _check_fitted_state(encoder, source: str) -> None:
         consistent = False
     if not consistent:
         raise corrupt(source, "its embedding tables do not match its categories")
+    for i, categories in enumerate(encoder.categories_):
+        if not build_lookup(np.asarray(categories)).is_unique:
+            raise corrupt(source, f"categories_[{i}] holds the same category twice")

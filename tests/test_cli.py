@@ -200,7 +200,9 @@ def test_fit_target_listed_as_categorical(tmp_path, table, capsys):
     """The target listed in --categorical: exit 2."""
     X, y = table
     data = write(X.assign(label=y), tmp_path / "train.csv")
-    status = main(["fit", data, "--target", "label", "--categorical", "c0,label", "--out", "e"])
+    status = main(
+        ["fit", data, "--target", "label", "--categorical", "c0,label", "--out", "e.skembed"]
+    )
     assert status == 2
     assert "also listed in --categorical" in error_of(capsys)
 

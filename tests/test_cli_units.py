@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skembed._cli import main
 from skembed._cli_commands import (
     COMMANDS,
     check_fit_columns,
@@ -195,3 +196,24 @@ def test_limit_threads_restores_torch():
     assert torch.get_num_threads() == before
     with limit_threads(None):
         assert torch.get_num_threads() == before
+
+
+def test_encoder_file_names_are_checked(tmp_path):
+    """--out of fit must end in .skembed or a pickle suffix; others are refused up front."""
+    from skembed._cli_files import check_encoder_name
+
+    check_encoder_name(tmp_path / "e.skembed")
+    check_encoder_name(tmp_path / "e.joblib")
+    with pytest.raises(CLIError, match=r"expected a name ending in \.skembed"):
+        check_encoder_name(tmp_path / "e.txt")
+
+
+def test_param_categorical_features_points_to_categorical(tmp_path, capsys):
+    """--param categorical_features is refused with a pointer to --categorical."""
+    data = tmp_path / "d.csv"
+    data.write_text("a,y\nx,0\nz,1\n")
+    status = main(
+        ["fit", str(data), "--target", "y", "--param", "categorical_features=['a']",
+         "--out", str(tmp_path / "e.skembed")]
+    )  # fmt: skip
+    assert status != 0 and "--categorical a,b,c" in capsys.readouterr().err

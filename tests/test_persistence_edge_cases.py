@@ -99,3 +99,25 @@ def test_pickling_keeps_the_live_cache_and_text_labels_match_once():
     fitted = EntityEmbeddingEncoder(pretrained_embeddings={"c": table}, **FAST)
     fitted.fit(X, np.arange(60) % 2)
     assert 2 in fitted.categories_[0].tolist()
+
+
+def test_edited_parameters_are_validated_on_load():
+    """A manifest edited to an invalid parameter value is refused, naming the parameter."""
+    X, y = make_frame(200)
+    entries = _entries(EntityEmbeddingEncoder(**FAST).fit(X, y))
+    manifest = json.loads(entries[MANIFEST])
+    manifest["params"]["handle_unknown"] = "explode"
+    with pytest.raises(ValueError, match="handle_unknown.*explode"):
+        _load(entries, manifest)
+
+
+def test_duplicate_categories_are_refused_on_load(tmp_path):
+    """A file whose categories repeat a value cannot be loaded (transform would be ambiguous)."""
+    X, y = make_frame(200)
+    encoder = EntityEmbeddingEncoder(**FAST).fit(X, y)
+    categories = encoder.categories_[0].copy()
+    categories[1] = categories[0]
+    encoder.categories_[0] = categories
+    encoder.save(tmp_path / "twice.skembed")
+    with pytest.raises(ValueError, match=r"categories_\[0\] holds the same category twice"):
+        skembed.load(tmp_path / "twice.skembed")
