@@ -20,18 +20,20 @@ def cross_fit(encoder, X, y, sample_weight, out) -> None:
 
     ``encoder`` is fitted on all rows; every fold refits a clone with the same widths.
     """
-    from sklearn.base import clone
     from sklearn.model_selection import check_cv
 
     y = as_1d(y)
     classifier = encoder.target_type_ in ("binary", "multiclass")
-    splitter = check_cv(encoder.cv, y, classifier=classifier)
+    splitter = check_cv(encoder.cv, y, classifier=classifier)  # a generator becomes a list
+    splits = list(splitter.split(np.zeros((len(y), 1)), y))
+    check_partition(splits, len(y), encoder.cv)
     columns = as_table(X).columns  # the labels the fold encoders resolve keys by
     keys = [int(j) if columns is None else columns[j] for j in encoder.categorical_columns_]
-    fold_params = dict(cv=None, embedding_dim=dict(zip(keys, encoder.embedding_dims_)))
+    params = encoder.get_params(deep=False)  # not clone(): a generator cv cannot be copied
+    params.update(cv=None, embedding_dim=dict(zip(keys, encoder.embedding_dims_)))
     width = int(np.sum(encoder.embedding_dims_))
-    for train_idx, test_idx in splitter.split(np.zeros((len(y), 1)), y):
-        fold = clone(encoder).set_params(**fold_params)
+    for train_idx, test_idx in splits:
+        fold = type(encoder)(**params)
         weight = None if sample_weight is None else as_1d(sample_weight)[train_idx]
         fold.fit(take_rows(X, train_idx), y[train_idx], sample_weight=weight)
         for i in range(len(encoder.categories_)):
@@ -42,6 +44,26 @@ def cross_fit(encoder, X, y, sample_weight, out) -> None:
 
             test_idx = index_rows(out, test_idx)
         out[test_idx, :width] = held_out[:, :width]
+
+
+def check_partition(splits: list, n: int, cv) -> None:
+    """Raise unless the test folds of ``splits`` hold every row exactly once.
+
+    Otherwise some rows would keep their in-sample vectors (``TimeSeriesSplit`` never
+    tests its first rows) or be overwritten twice, silently, as ``cross_val_predict``
+    refuses too.
+    """
+    seen = np.zeros(n, dtype=np.int64)
+    for _, test_idx in splits:
+        seen[np.asarray(test_idx)] += 1
+    if not (seen == 1).all():
+        missing, repeated = int((seen == 0).sum()), int((seen > 1).sum())
+        raise ValueError(
+            f"cv={cv!r} does not partition the rows: {missing} rows are in no test fold and "
+            f"{repeated} in several, so fit_transform cannot encode every row out of fold. "
+            "Use a splitter whose test folds cover each row once (KFold, StratifiedKFold, "
+            "GroupKFold), or cv=None."
+        )
 
 
 def aligned_table(fold, full, i: int) -> np.ndarray:

@@ -84,3 +84,22 @@ def test_cross_fit_with_integer_column_labels():
     encoder = EntityEmbeddingEncoder(max_iter=1, random_state=0, cv=3, embedding_dim={1: 4, 0: 2})
     assert encoder.fit_transform(X, y).shape == (300, 6)
     assert encoder.embedding_dims_ == [4, 2]
+
+
+def test_splitters_that_do_not_partition_the_rows_are_refused(frame):
+    """TimeSeriesSplit never tests its first rows: fit_transform raises, naming the cv."""
+    from sklearn.model_selection import TimeSeriesSplit
+
+    X, y = frame
+    encoder = EntityEmbeddingEncoder(max_iter=1, random_state=0, cv=TimeSeriesSplit(3))
+    with pytest.raises(ValueError, match="does not partition the rows: 100 rows"):
+        encoder.fit_transform(X, y)
+
+
+def test_a_generator_of_splits_works(frame):
+    """cv given as a generator of (train, test) pairs cross-fits like the same list."""
+    X, y = frame
+    splits = list(KFold(3).split(X))
+    from_list = EntityEmbeddingEncoder(max_iter=1, random_state=0, cv=splits).fit_transform(X, y)
+    generator = EntityEmbeddingEncoder(max_iter=1, random_state=0, cv=(s for s in splits))
+    np.testing.assert_array_equal(generator.fit_transform(X, y), from_list)
