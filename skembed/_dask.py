@@ -42,6 +42,7 @@ from ._dask_statistics import (
     target_summary,
 )
 from ._encode import encode, fitted_vocabularies
+from ._fit_memory import check_trainable, nothing_to_embed
 from ._output import pandas_frame
 from ._table_training import (
     finished_tables,
@@ -111,19 +112,9 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
     vocabularies = fitted_vocabularies(encoder)
     if not len(encoder.categorical_columns_):
         return
-    if n < 2:
-        raise ValueError(
-            "Training embeddings needs at least 2 samples, got n_samples = 1. Fit on more rows."
-        )
+    check_trainable(table, plan, bag_columns, task, n)  # the in-memory fit's own checks
     cells = {i for i, j in enumerate(encoder.categorical_columns_) if j in bag_columns}
     single = [i for i in range(len(vocabularies)) if i not in cells]
-    if task == "self-supervised" and not single:
-        raise ValueError(
-            "fit(X) without y learns embeddings by predicting each categorical column from "
-            "the others, so it needs a categorical column with one category per row; the "
-            "categorical columns of X are all list-valued. Pass y, or add a categorical "
-            "column."
-        )
     _train_streamed(
         encoder, parts, names, summaries, task, n_outputs, target_scaling, vocabularies,
         row_counts, n_missing, cells, single,
@@ -141,11 +132,7 @@ def _merged_vocabularies(encoder, table, summaries, n: int) -> tuple[list, list,
         uniques, counts = merge_counts([u for _, u, _, _ in stats], [c for *_, c, _ in stats])
         missing = sum(m for *_, m in stats)
         if len(uniques) == 0:
-            raise ValueError(
-                f"Categorical column {table.column_label(j)} has only missing values "
-                "(or empty lists) in fit, so there is nothing to embed. Drop the column "
-                "or fill its missing values."
-            )
+            raise nothing_to_embed(table, j)
         vocabulary = vocabulary_from_counts(
             uniques,
             counts,

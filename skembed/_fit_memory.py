@@ -6,6 +6,7 @@ so that the estimator stores all of them or none.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,11 +150,7 @@ def learn_columns(encoder, table, plan, bag_columns) -> LearnedColumns:
         else:
             codes, uniques = table.factorize(j)
         if len(uniques) == 0:
-            raise ValueError(
-                f"Categorical column {table.column_label(j)} has only missing values "
-                "(or empty lists) in fit, so there is nothing to embed. Drop the column "
-                "or fill its missing values."
-            )
+            raise nothing_to_embed(table, j)
         if i in plan.pretrained:
             learned.pretrained[i] = match_labels(table, j, uniques, *plan.pretrained[i])
         options = dict(
@@ -174,6 +171,16 @@ def learn_columns(encoder, table, plan, bag_columns) -> LearnedColumns:
                 count_codes = unique_per_row(token_rows, codes, len(uniques))
             vocabulary, value_rows = learn_vocabulary(
                 codes, uniques, count_codes=count_codes, **options
+            )
+        if len(vocabulary.categories) == 0 and not plan.hash_buckets[i]:
+            warnings.warn(
+                f"Categorical column {table.column_label(j)}: all its {len(uniques)} "
+                f"categories were pooled (min_frequency={encoder.min_frequency!r}, "
+                f"max_categories={encoder.max_categories!r}), so every row gets the same "
+                "vector and the column's output carries no information. Lower min_frequency, "
+                "give it hash_buckets, or drop the column.",
+                UserWarning,
+                stacklevel=6,
             )
         learned.categories.append(vocabulary.categories)
         learned.infrequent.append(vocabulary.infrequent)
@@ -196,6 +203,15 @@ def category_counts(learned: LearnedColumns) -> list:
             )
         counts.append(row_bincount(rows_of, len(cats))[: len(cats)].astype(np.int64))
     return counts
+
+
+def nothing_to_embed(table, j: int) -> ValueError:
+    """The error for a categorical column without any value in fit."""
+    return ValueError(
+        f"Categorical column {table.column_label(j)} has only missing values "
+        "(or empty lists) in fit, so there is nothing to embed. Drop the column "
+        "or fill its missing values."
+    )
 
 
 def check_trainable(table, plan, bag_columns, task: str, n: int) -> None:

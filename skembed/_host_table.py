@@ -40,13 +40,24 @@ class Table:
         """Boolean mask of the columns that ``categorical_features="auto"`` selects."""
         if self.kind == "pandas":
             return np.array(
-                [_pandas_is_categorical(dtype) for dtype in self.data.dtypes], dtype=bool
+                [
+                    _object_is_categorical(self.data.iloc[:, j])
+                    if pd.api.types.is_object_dtype(dtype)
+                    else _pandas_is_categorical(dtype)
+                    for j, dtype in enumerate(self.data.dtypes)
+                ],
+                dtype=bool,
             )
         if self.kind == "polars":
             return np.array(
                 [_polars_is_categorical(dtype) for dtype in self.data.dtypes], dtype=bool
             )
-        return np.full(self.n_columns, self.data.dtype.kind in "biuOSU", dtype=bool)
+        if self.data.dtype.kind == "O":  # what a ColumnTransformer outputs: look inside
+            return np.array(
+                [_object_is_categorical(self.data[:, j]) for j in range(self.n_columns)],
+                dtype=bool,
+            )
+        return np.full(self.n_columns, self.data.dtype.kind in "biuSU", dtype=bool)
 
     def column_label(self, j: int) -> str:
         """A name for column ``j`` that error messages can show."""
@@ -221,8 +232,25 @@ _PER_SECOND = {"ns": 1e9, "us": 1e6, "ms": 1e3}
 _LIST_TYPES = (list, np.ndarray)  # a tuple is hashable: a category of its own
 
 
+# what pandas' infer_dtype calls an object column of numbers or points in time: continuous
+_CONTINUOUS_OBJECTS = {"floating", "mixed-integer-float", "decimal", "date", "datetime",
+                       "datetime64", "timedelta", "timedelta64"}  # fmt: skip
+
+
+def _object_is_categorical(values) -> bool:
+    """Whether an object column holds categories, not real numbers or dates.
+
+    An object column of floats (a ``ColumnTransformer``'s output keeps its numbers as
+    objects) or of ``datetime.date`` values is continuous; ints, strings, bools, lists
+    and mixtures are categories.
+    """
+    return pd.api.types.infer_dtype(values, skipna=True) not in _CONTINUOUS_OBJECTS
+
+
 def _pandas_float(column: pd.Series) -> np.ndarray:
     """A pandas column as float64, NaN for missing; dates as seconds since 1970 (UTC)."""
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) == "date":
+        column = pd.to_datetime(column)
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         utc = getattr(column.dtype, "tz", None) is not None
         epoch = pd.Timestamp(0, tz="UTC") if utc else pd.Timestamp(0)

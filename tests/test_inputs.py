@@ -159,3 +159,40 @@ def test_pandas_arrow_text_columns_are_categorical(arrow_type):
     plain = EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(X.astype({"city": object}), y)
     assert arrow.categorical_columns_.tolist() == [0]
     np.testing.assert_array_equal(arrow.transform(X), plain.transform(X.astype({"city": object})))
+
+
+def test_object_array_of_floats_is_continuous():
+    """A ColumnTransformer-style object array: floats are continuous, strings embedded."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=600)
+    y = (x > 0).astype(int)
+    X = np.empty((600, 2), dtype=object)
+    X[:, 0], X[:, 1] = x, rng.choice(["a", "b"], 600)
+    encoder = EntityEmbeddingEncoder(max_iter=2, random_state=0).fit(X, y)
+    assert encoder.continuous_columns_.tolist() == [0]
+    Z = encoder.transform(X)
+    assert LogisticRegression().fit(Z, y).score(Z, y) > 0.95
+
+
+def test_object_column_of_dates_is_continuous_seconds():
+    """datetime.date objects (polars.to_pandas gives them) count as seconds, not categories."""
+    import datetime
+
+    days = np.arange(300) % 50
+    X = pd.DataFrame(
+        {"day": [datetime.date(2020, 1, 1) + datetime.timedelta(int(d)) for d in days]}
+    )
+    X["city"] = np.where(days % 2, "a", "b")
+    encoder = EntityEmbeddingEncoder(max_iter=1, random_state=0, continuous="passthrough")
+    Z = encoder.fit(X, days % 3 == 0).transform(X)
+    assert encoder.continuous_columns_.tolist() == [0]
+    assert Z[1, -1] - Z[0, -1] == 86400.0
+
+
+def test_a_column_whose_categories_are_all_pooled_warns():
+    """Every category below min_frequency: a UserWarning naming the column and the fix."""
+    X = pd.DataFrame({"id": [f"u{i}" for i in range(100)], "city": ["a", "b"] * 50})
+    with pytest.warns(UserWarning, match="'id': all its 100 categories were pooled"):
+        EntityEmbeddingEncoder(min_frequency=2, max_iter=1).fit(X, [0, 1] * 50)

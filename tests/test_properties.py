@@ -209,6 +209,7 @@ def reference():
 
 @PROPERTY_SETTINGS
 @given(data=st.data())
+@pytest.mark.filterwarnings("ignore:.*categories were pooled:UserWarning")
 def test_fit_transform_ends_in_finite_output_or_clear_error(data, reference):
     """Hostile tables: finite output or a clear error; inputs and old fits untouched."""
     X, kinds, y = data.draw(tables())
