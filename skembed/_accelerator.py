@@ -28,6 +28,11 @@ def resolve_device(device: str) -> torch.device:
             f"device={device!r} is not a device torch understands; "
             "expected 'auto', 'cpu', 'cuda' or 'cuda:N'."
         ) from exc
+    if resolved.type not in ("cpu", "cuda"):
+        raise ValueError(
+            f"device={device!r} is not supported: skembed trains on 'cpu' or CUDA devices "
+            "('cuda', 'cuda:N'); use device='auto' or device='cpu'."
+        )
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available on this "

@@ -69,9 +69,14 @@ def most_similar(encoder, column, category, k) -> list:
             if pooled
             else "was not seen in fit"
         )
+        pick = (
+            f"Pick one of categories_[{i}] (e.g. {list(categories[:3])})."
+            if len(categories)
+            else f"No category of column {column!r} kept a row of its own; lower min_frequency."
+        )
         raise KeyError(
             f"Category {category!r} of column {column!r} has no vector of its own: it "
-            f"{why}. Pick one of categories_[{i}] (e.g. {list(categories[:3])})."
+            f"{why}. {pick}"
         )
     table = encoder.embeddings_[i][: len(categories)].astype(np.float64)
     norms = np.linalg.norm(table, axis=1)

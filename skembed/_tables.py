@@ -23,6 +23,11 @@ def as_table(X, *, allow_empty: bool = False) -> Table:
     kind = device_kind(X)
     if kind is not None:
         return device_table(X, kind, allow_empty)
+    if module_root(X) == "polars" and type(X).__name__ == "LazyFrame":
+        raise TypeError(
+            "X is a polars LazyFrame, a query that has not run yet; expected a DataFrame. "
+            "Call X.collect() first."
+        )
     if is_pandas_frame(X):
         duplicated = X.columns[X.columns.duplicated()].unique()
         if len(duplicated):

@@ -202,3 +202,27 @@ def test_bad_transform_leaves_encoder_usable(fitted):
     with pytest.raises(ValueError):
         enc.transform(X2)
     np.testing.assert_array_equal(enc.transform(X), before)
+
+
+def test_unsupported_device_is_refused_clearly():
+    """device='mps' (or any non-CPU, non-CUDA device) gets an error naming what works."""
+    X, y = make_frame(60)
+    with pytest.raises(ValueError, match="device='mps' is not supported"):
+        EntityEmbeddingEncoder(device="mps", max_iter=1).fit(X, y)
+
+
+def test_polars_lazyframe_says_collect():
+    """A polars LazyFrame is refused with the fix: call .collect()."""
+    pl = pytest.importorskip("polars")
+    X, y = make_frame(60)
+    with pytest.raises(TypeError, match=r"LazyFrame.*X.collect\(\)"):
+        EntityEmbeddingEncoder(max_iter=1).fit(pl.from_pandas(X).lazy(), y)
+
+
+def test_most_similar_on_a_column_without_kept_categories():
+    """When every category was pooled, the KeyError says so instead of listing none."""
+    X = pd.DataFrame({"id": [f"u{i}" for i in range(40)], "city": ["a", "b"] * 20})
+    with pytest.warns(UserWarning, match="pooled"):
+        encoder = EntityEmbeddingEncoder(min_frequency=2, max_iter=1).fit(X, [0, 1] * 20)
+    with pytest.raises(KeyError, match="No category of column 'id' kept a row"):
+        encoder.most_similar("id", "u1")
