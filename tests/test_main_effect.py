@@ -59,3 +59,18 @@ def test_linear_path_is_ignored_without_a_target(census):
     without = EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(X)
     for a, b in zip(with_path.embeddings_, without.embeddings_):
         np.testing.assert_array_equal(a, b)
+
+
+def test_embedding_learning_rate_default_is_ten_times_the_network_rate(census):
+    """None trains the tables at 10 x learning_rate_init: the same tables as giving it."""
+    X, y = census
+    implicit = EntityEmbeddingEncoder(max_iter=2, random_state=0, learning_rate_init=2e-3)
+    explicit = EntityEmbeddingEncoder(
+        max_iter=2, random_state=0, learning_rate_init=2e-3, embedding_learning_rate=2e-2
+    )
+    slower = EntityEmbeddingEncoder(
+        max_iter=2, random_state=0, learning_rate_init=2e-3, embedding_learning_rate=2e-3
+    )
+    a, b, c = (e.fit(X, y).embeddings_[0] for e in (implicit, explicit, slower))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
