@@ -61,6 +61,11 @@ class Writer:
         """JSON-able form of ``value``; ``where`` names it in error messages."""
         if value is None or isinstance(value, (str, bool)):
             return value
+        if type(value).__module__.startswith("pandas") and type(value).__name__ in (
+            "Index",
+            "Series",
+        ):  # categorical_features=X.select_dtypes(...).columns, or a boolean mask Series
+            return self.encode(value.tolist(), where)
         if isinstance(value, int):
             return value
         if isinstance(value, float):

@@ -100,6 +100,11 @@ def save(estimator, path) -> Path | None:
         _write_zip(path, entries)
         return None
     path = Path(os.fspath(path))
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            f"Cannot save to {str(path)!r}: the folder {str(path.parent)!r} does not exist. "
+            "Create it first, or choose another path."
+        )
     # write next to the target, then rename: an interrupted save never leaves a
     # truncated file where a good one was
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")

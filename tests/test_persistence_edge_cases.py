@@ -121,3 +121,23 @@ def test_duplicate_categories_are_refused_on_load(tmp_path):
     encoder.save(tmp_path / "twice.skembed")
     with pytest.raises(ValueError, match=r"categories_\[0\] holds the same category twice"):
         skembed.load(tmp_path / "twice.skembed")
+
+
+def test_pandas_index_and_series_parameters_save_as_lists(tmp_path):
+    """categorical_features as a pd.Index of names or a boolean pd.Series saves and loads."""
+    X, y = make_frame(200)
+    for spec in (pd.Index(["city", "colour"]), pd.Series([True, False, True, False])):
+        encoder = EntityEmbeddingEncoder(categorical_features=spec, **FAST).fit(X, y)
+        encoder.save(tmp_path / "spec.skembed")
+        loaded = skembed.load(tmp_path / "spec.skembed")
+        assert list(loaded.categorical_features) == list(spec)
+        np.testing.assert_array_equal(loaded.transform(X), encoder.transform(X))
+
+
+def test_save_into_a_missing_folder_names_the_target(tmp_path):
+    """A missing folder is reported with the path asked for, not a temporary file."""
+    X, y = make_frame(200)
+    encoder = EntityEmbeddingEncoder(**FAST).fit(X, y)
+    target = tmp_path / "nope" / "e.skembed"
+    with pytest.raises(FileNotFoundError, match=r"the folder .*nope' does not exist"):
+        encoder.save(target)
