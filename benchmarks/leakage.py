@@ -137,7 +137,7 @@ def run(args) -> dict:
             start = time.perf_counter()
             extra = {"separator": {"genres": "|"}} if name == "movielens" else {}
             encoder = EntityEmbeddingEncoder(
-                categorical_features=cat, random_state=0, **extra, **params
+                categorical_features=cat, random_state=0, continuous="scale", **extra, **params
             )  # fmt: skip
             if task == "continuous":
                 encoder.set_params(target_type="continuous")

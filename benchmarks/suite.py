@@ -378,8 +378,8 @@ def entity_encoder(frame: Frame, seed: int, ee_params: dict):
 
 def make_encoder(name: str, mode: str, frame: Frame, seed: int, ee_params: dict):
     """The transformer of the features: a ColumnTransformer, or EE on the whole frame."""
-    if mode == "whole":
-        return entity_encoder(frame, seed, ee_params)
+    if mode == "whole":  # scaled continuous columns, as the ColumnTransformer gives
+        return entity_encoder(frame, seed, {"continuous": "scale", **ee_params})
     cat = (
         entity_encoder(frame, seed, ee_params)
         if name == "ee"

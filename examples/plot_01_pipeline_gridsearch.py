@@ -33,14 +33,14 @@ print(X_train.shape, f"{y_train.mean():.0%} positive")
 # %%
 # The pipeline
 # ------------
-# The encoder embeds the text columns and standardizes the numeric ones (its default
-# ``continuous="scale"``), so a logistic regression can use its output directly. Five
-# epochs keep this example fast; the encoder's default is up to 100 epochs with early
-# stopping.
+# The encoder embeds the text columns and, with ``continuous="scale"``, standardizes the
+# numeric ones (by default they pass through as given), so a logistic regression can use its
+# output directly. Five epochs keep this example fast; the encoder's default is up to 100
+# epochs with early stopping.
 
 pipeline = Pipeline(
     [
-        ("encoder", EntityEmbeddingEncoder(max_iter=5, random_state=0)),
+        ("encoder", EntityEmbeddingEncoder(continuous="scale", max_iter=5, random_state=0)),
         ("model", LogisticRegression(max_iter=1000)),
     ]
 )

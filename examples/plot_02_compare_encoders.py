@@ -21,7 +21,8 @@ README). Here everything trains on 7,500 rows, and the encoder for at most 20 ep
 # :class:`~sklearn.compose.ColumnTransformer` next to a
 # :class:`~sklearn.preprocessing.StandardScaler` for the numeric columns.
 # :class:`~skembed.EntityEmbeddingEncoder` handles both kinds itself: it embeds the text
-# columns and standardizes the others.
+# columns and, with ``continuous="scale"``, standardizes the others (by default they pass
+# through as given, and unscaled columns would dominate k-NN's distances).
 
 import time
 
@@ -46,7 +47,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 )
 
 encoders = {
-    "entity embeddings": EntityEmbeddingEncoder(max_iter=20, random_state=0),
+    "entity embeddings": EntityEmbeddingEncoder(continuous="scale", max_iter=20, random_state=0),
     "one-hot": ColumnTransformer(
         [
             (

@@ -104,7 +104,8 @@ class Vocabulary:
         """
         position = lookup_codes(self.lookup, uniques)
         unseen = position < 0
-        row_of_unique = self.seen_rows[np.where(unseen, 0, position)]
+        row_of_unique = np.full(len(uniques), self.unknown_row, dtype=np.int64)
+        row_of_unique[~unseen] = self.seen_rows[position[~unseen]]
         if self.n_buckets and unseen.any():
             row_of_unique[unseen] = self.bucket_rows(uniques[unseen])
         else:

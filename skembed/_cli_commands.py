@@ -187,13 +187,16 @@ def run_fit(args) -> int:
     except (ValueError, TypeError) as exc:
         raise CLIError(f"fitting the encoder on {str(data)!r} failed: {exc}", status=1) from None
     save_encoder(encoder, out)
+    from ._target import describe_target
+
     names = [str(encoder.feature_names_in_[j]) for j in encoder.categorical_columns_]
     dims = ", ".join(f"{name}: {dim}" for name, dim in zip(names, encoder.embedding_dims_))
     print(
         f"Fitted EntityEmbeddingEncoder on {len(X):,} rows of {str(data)!r} in "
         f"{encoder.n_iter_} epoch{'' if encoder.n_iter_ == 1 else 's'}; embedding widths "
         f"{{{dims}}}, "
-        f"{len(encoder.continuous_columns_)} continuous columns. Wrote {str(out)!r}."
+        f"{len(encoder.continuous_columns_)} continuous columns; "
+        f"{describe_target(encoder.target_type_, encoder.classes_)}. Wrote {str(out)!r}."
     )
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._encode import encode
+from ._layout import encoder_layout
 from ._tables import as_1d, as_table, take_rows
 from ._values import build_lookup, lookup_codes
 
@@ -31,7 +32,7 @@ def cross_fit(encoder, X, y, sample_weight, out) -> None:
     keys = [int(j) if columns is None else columns[j] for j in encoder.categorical_columns_]
     params = encoder.get_params(deep=False)  # not clone(): a generator cv cannot be copied
     params.update(cv=None, embedding_dim=dict(zip(keys, encoder.embedding_dims_)))
-    width = int(np.sum(encoder.embedding_dims_))
+    blocks = encoder_layout(encoder).blocks()
     for train_idx, test_idx in splits:
         fold = type(encoder)(**params)
         weight = None if sample_weight is None else as_1d(sample_weight)[train_idx]
@@ -43,7 +44,8 @@ def cross_fit(encoder, X, y, sample_weight, out) -> None:
             from ._device_math import index_rows
 
             test_idx = index_rows(out, test_idx)
-        out[test_idx, :width] = held_out[:, :width]
+        for start, stop in blocks:  # continuous columns do not depend on the fit
+            out[test_idx, start:stop] = held_out[:, start:stop]
 
 
 def check_partition(splits: list, n: int, cv) -> None:

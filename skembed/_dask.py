@@ -42,7 +42,8 @@ from ._dask_statistics import (
     target_summary,
 )
 from ._encode import encode, fitted_vocabularies
-from ._fit_memory import check_trainable, nothing_to_embed
+from ._fit_memory import check_trainable, warn_nothing_to_embed
+from ._layout import check_output_names
 from ._output import pandas_frame
 from ._table_training import (
     finished_tables,
@@ -51,6 +52,7 @@ from ._table_training import (
     training_config,
 )
 from ._tables import as_table
+from ._target import describe_target
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import validate_params
 
@@ -97,6 +99,8 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
         raise ValueError("Sample weights must contain at least one non-zero number; all are zero.")
 
     task, n_outputs, target_scaling = target_summary(encoder, y, summaries)
+    if encoder.verbose:
+        print(f"skembed fit: {describe_target(encoder.target_type_, encoder.classes_)}")
     mean, scale = combined_moments([s["continuous"] for s in summaries])
     encoder.continuous_mean_, encoder.continuous_scale_ = mean, scale
 
@@ -106,6 +110,10 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
         embedding_width(encoder.embedding_dim, encoder.max_embedding_dim, table, j, len(cats))
         for j, cats in zip(encoder.categorical_columns_, encoder.categories_)
     ]
+    check_output_names(
+        table.columns, plan.categorical, plan.continuous, encoder.embedding_dims_,
+        encoder.continuous != "drop",
+    )  # fmt: skip
     encoder.loss_curve_, encoder.validation_scores_ = [], None
     encoder.n_iter_ = encoder.best_iter_ = encoder.batch_size_ = 0
     encoder.embeddings_ = []
@@ -132,7 +140,7 @@ def _merged_vocabularies(encoder, table, summaries, n: int) -> tuple[list, list,
         uniques, counts = merge_counts([u for _, u, _, _ in stats], [c for *_, c, _ in stats])
         missing = sum(m for *_, m in stats)
         if len(uniques) == 0:
-            raise nothing_to_embed(table, j)
+            warn_nothing_to_embed(table, j)
         vocabulary = vocabulary_from_counts(
             uniques,
             counts,

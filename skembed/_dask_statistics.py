@@ -8,14 +8,13 @@ summaries travel to the client, where they are merged exactly.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils.multiclass import type_of_target
 
 from ._bags import unique_per_row
 from ._continuous import continuous_matrix
 from ._dask_glue import split_partition
 from ._stats import valid_weights
 from ._tables import as_table
-from ._target import check_classes
+from ._target import check_classes, detect_target_type
 from ._values import is_missing
 
 __all__ = ["combined_moments", "partition_summary", "partition_weight", "target_summary"]
@@ -118,12 +117,7 @@ def target_summary(encoder, y, summaries) -> tuple:
             kind = "continuous"
         else:
             uniques = np.unique(np.concatenate([s["y_uniques"] for s in summaries]))
-            kind = type_of_target(uniques, input_name="y")
-            if kind not in ("binary", "multiclass", "continuous"):
-                raise ValueError(
-                    f"Unsupported target: type_of_target(y) is {kind!r}. Expected a "
-                    "binary, multiclass or continuous target; set target_type."
-                )
+            kind = detect_target_type(uniques, "auto")
     if kind == "multilabel-indicator":
         raise ValueError(
             "target_type='multilabel-indicator' needs a 2-D y, which a Dask Series is not; "

@@ -165,7 +165,8 @@ def _run(out_dir, column, max_iter, plot, random_state, verbose, stream):
     models = _downstream_models(random_state)
 
     # --- entity embeddings: fit once, reuse the encoding for every model
-    params = {"random_state": random_state, "verbose": verbose}
+    # scaled continuous columns: the same output serves logistic regression and k-NN
+    params = {"random_state": random_state, "verbose": verbose, "continuous": "scale"}
     if max_iter is not None:
         params["max_iter"] = max_iter
     encoder = EntityEmbeddingEncoder(**params)

@@ -113,5 +113,5 @@ def first_beyond(values: Tensor, column: int, limit: float) -> float:
 
 
 def index_rows(out: Tensor, rows: np.ndarray) -> Tensor:
-    """``rows`` as an index tensor on ``out``'s device."""
+    """``rows`` (positions of rows or columns) as an index tensor on ``out``'s device."""
     return torch.as_tensor(rows, dtype=torch.int64, device=out.device)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._bags import bag_vectors
+from ._layout import encoder_layout
 from ._lookup import check_unseen, continuous_block
 
 __all__ = ["cached", "transform_device"]
@@ -41,16 +42,14 @@ def transform_device(encoder, table, vocabularies: list, separators: dict, cache
 
     n = table.n_rows
     dtype = np.dtype(encoder.dtype)
-    width = sum(encoder.embedding_dims_)
-    n_cont = 0 if encoder.continuous == "drop" else len(encoder.continuous_columns_)
-    out = _device_math.empty(n, width + n_cont, dtype, table.device)
-    start = 0
+    layout = encoder_layout(encoder)
+    out = _device_math.empty(n, layout.n_features, dtype, table.device)
     bag_columns = getattr(encoder, "bag_columns_", ())
     for i, j in enumerate(encoder.categorical_columns_):
-        dim = encoder.embeddings_[i].shape[1]
+        start, stop = layout.blocks()[i]
         if j in bag_columns:  # a cuDF list column: split and reduced on the host
             vectors = _host_bag_vectors(encoder, table, i, j, vocabularies[i], separators)
-            out[:, start : start + dim] = _device_math.to_tensor_like(vectors, out)
+            out[:, start:stop] = _device_math.to_tensor_like(vectors, out)
         else:
             rows = _device_rows(encoder, table, i, j, vocabularies[i], cache)
             vectors = cached(
@@ -61,10 +60,10 @@ def transform_device(encoder, table, vocabularies: list, separators: dict, cache
                 encoder.embeddings_[i],
                 out,
             )
-            out[:, start : start + dim] = vectors.index_select(0, rows)
-        start += dim
-    if n_cont:
-        out[:, width:] = continuous_block(encoder, table, dtype)
+            out[:, start:stop] = vectors.index_select(0, rows)
+    if len(layout.continuous):
+        columns = _device_math.index_rows(out, layout.continuous)
+        out[:, columns] = _device_math.to_tensor_like(continuous_block(encoder, table, dtype), out)
     return out
 
 
@@ -84,7 +83,7 @@ def _device_rows(encoder, table, i, j, vocabulary, cache):
 
     numeric = table.numeric_column(j)
     index = None
-    if numeric is not None and not numeric.dtype.is_complex:
+    if numeric is not None and not numeric.dtype.is_complex and len(vocabulary.seen_rows):
         floating = numeric.dtype.is_floating_point
         index = cached(
             cache,

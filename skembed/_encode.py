@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ._column_plan import separators_by_column
+from ._layout import encoder_layout, output_names
 from ._lookup import transform_host
 from ._table_training import fitted_vocabulary
 from ._tables import as_table
@@ -60,12 +61,8 @@ def encode(encoder, X):
 
 
 def feature_names_out(encoder, names: list) -> np.ndarray:
-    """``f"{column}_emb{k}"`` per embedding dimension, then the continuous columns' names."""
-    out = [
-        f"{names[j]}_emb{k}"
-        for j, dim in zip(encoder.categorical_columns_, encoder.embedding_dims_)
-        for k in range(dim)
-    ]
-    if encoder.continuous != "drop":
-        out += [names[j] for j in encoder.continuous_columns_]
+    """Names in X's order: ``f"{column}_emb{k}"`` in each block, the others as given."""
+    out = output_names(
+        encoder_layout(encoder), names, encoder.categorical_columns_, encoder.continuous_columns_
+    )
     return np.asarray(out, dtype=object)

@@ -32,8 +32,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     ``fit`` trains a small neural network (PyTorch) that predicts ``y`` from
     one embedding vector per categorical value plus the standardized
     continuous columns. ``transform`` replaces every categorical value by
-    its learned vector -- a table lookup in NumPy, no network and no torch --
-    and appends the continuous columns.
+    its learned vector -- a table lookup in NumPy, no network and no torch.
+    As in category_encoders, each categorical column is replaced in place by
+    its block of embedding columns; the other columns keep their positions
+    and, by default, their values.
 
     Read more in the :doc:`user guide </user_guide/index>` (``docs/user_guide/``).
 
@@ -142,23 +144,23 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         ``ValueError`` naming the column and the values. Categories pooled
         by ``min_frequency`` / ``max_categories`` were seen and never raise.
 
-    continuous : {"scale", "passthrough", "drop"}, default="scale"
-        What ``transform`` outputs for the continuous columns, after the
-        embeddings. ``"scale"``: standardized with the mean and standard
-        deviation of ``fit``, missing values replaced by the mean (0), the
-        same values the network saw; ready for linear models and k-NN.
-        ``"passthrough"``: the values as given (missing values stay NaN).
-        ``"drop"``: left out. Datetimes count as seconds since 1970-01-01
-        (UTC) and durations as seconds; infinite values, and values that
-        would overflow ``dtype``, raise a ``ValueError`` naming the column.
+    continuous : {"passthrough", "scale", "drop"}, default="passthrough"
+        What ``transform`` outputs for the other (continuous) columns, each in
+        its place: ``"passthrough"`` the values as given, as floats (NaN stays);
+        ``"scale"`` standardized with the mean and standard deviation of
+        ``fit``, missing values at the mean (0), as the network always sees
+        them; ready for linear models and k-NN; ``"drop"`` nothing. Datetimes
+        count as seconds since 1970-01-01 (UTC), durations as seconds; infinite
+        values, and values that would overflow ``dtype``, raise a ``ValueError``.
 
     target_type : {"auto", "binary", "multiclass", "continuous"}, default="auto"
         Type of ``y`` and hence the loss: binary cross-entropy, softmax
         cross-entropy or mean squared error (on standardized targets).
-        ``"auto"`` uses :func:`sklearn.utils.multiclass.type_of_target`; a
-        multilabel indicator matrix trains one binary output per column and
-        a 2-D float ``y`` one regression output per column. Set
-        ``"continuous"`` for integer targets such as ratings.
+        ``"auto"`` uses :func:`sklearn.utils.multiclass.type_of_target`, except
+        that more than 20 distinct integers are ``"continuous"`` (3-20 stay
+        classes, with a warning unless they are the codes 0..k-1); a multilabel
+        indicator matrix trains one binary output per column, a 2-D float ``y``
+        one regression output per column. ``verbose`` says which was used.
 
     hidden_layer_sizes : sequence of int, default=(128, 64)
         Hidden layers of the network; each is Linear, BatchNorm, ReLU,
@@ -389,7 +391,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         min_frequency=1,
         max_categories=None,
         handle_unknown="embed",
-        continuous="scale",
+        continuous="passthrough",
         target_type="auto",
         hidden_layer_sizes=(128, 64),
         linear_path=False,
@@ -459,8 +461,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.target_tags.required = False  # fit(X) alone trains by predicting columns
         tags.target_tags.multi_output = True  # 2-D y: multilabel or several regressions
-        # the output dtype is the `dtype` parameter, whatever the input dtype
-        tags.transformer_tags.preserves_dtype = []
+        tags.transformer_tags.preserves_dtype = []  # the output dtype is `dtype`
         return tags
 
     def fit(self, X, y=None, sample_weight=None):
@@ -488,12 +489,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             fitted before keeps its previous state.
         """
         self.__dict__.pop("_device_tables", None)  # device copies of the old tables
+        fitter = fit_in_memory
         if is_dask_collection(X):
-            from ._dask import fit_dask
-
-            all_or_nothing(self, fit_dask, self, X, y, sample_weight)
-        else:
-            all_or_nothing(self, fit_in_memory, self, X, y, sample_weight)
+            from ._dask import fit_dask as fitter
+        all_or_nothing(self, fitter, self, X, y, sample_weight)
         return self
 
     def fit_transform(self, X, y=None, **fit_params):
@@ -530,8 +529,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_out : ndarray of shape (n_samples, n_features_out)
-            The embedding blocks of the categorical columns, in column order,
-            then the continuous columns (see ``continuous``). Dtype
+            X's columns in X's order: each categorical column replaced by its
+            block of embedding columns, the others as ``continuous`` says. Dtype
             ``dtype``. A pandas or polars DataFrame under ``set_output``.
         """
         check_is_fitted(self, "embeddings_")
@@ -549,8 +548,9 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         names : ndarray of str
-            ``f"{column}_emb{k}"`` for each embedding dimension, then the
-            names of the continuous columns (unless ``continuous="drop"``).
+            In X's order: ``f"{column}_emb{k}"`` for each dimension of a
+            categorical column's block, the name of every other column
+            (unless ``continuous="drop"``).
         """
         check_is_fitted(self, "embeddings_")
         return feature_names_out(self, self._input_names(input_features))

@@ -17,6 +17,7 @@ from ._categories import learn_vocabulary
 from ._column_plan import embedding_width, plan_columns
 from ._continuous import continuous_matrix, scale_columns
 from ._encode import fitted_vocabularies
+from ._layout import check_output_names
 from ._pretrained import initial_table, match_labels
 from ._stats import check_sample_weight, weighted_mean_std
 from ._table_training import (
@@ -28,7 +29,7 @@ from ._table_training import (
     training_config,
 )
 from ._tables import as_1d, as_table
-from ._target import EncodedTarget, encode_target
+from ._target import EncodedTarget, describe_target, encode_target
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import validate_params
 
@@ -90,6 +91,8 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
                                "self-supervised", None)  # fmt: skip
     else:
         target = encode_target(as_1d(y), n, weight, encoder.target_type)
+    if encoder.verbose:
+        print(f"skembed fit: {describe_target(target.target_type, target.classes)}")
     plan = plan_columns(encoder, table)
     cont = continuous_matrix(table, plan.continuous)
     if table.on_device:  # the data stay on their device; statistics come back
@@ -135,6 +138,10 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
         "embeddings_": [],
     }
     check_trainable(table, plan, bag_columns, target.task, n)
+    check_output_names(
+        table.columns, plan.categorical, plan.continuous, fitted["embedding_dims_"],
+        encoder.continuous != "drop",
+    )  # fmt: skip
     if len(plan.categorical):
         fitted.update(train_tables(encoder, fitted, learned, plan, scaled, target, weight))
     return fitted
@@ -150,7 +157,7 @@ def learn_columns(encoder, table, plan, bag_columns) -> LearnedColumns:
         else:
             codes, uniques = table.factorize(j)
         if len(uniques) == 0:
-            raise nothing_to_embed(table, j)
+            warn_nothing_to_embed(table, j)
         if i in plan.pretrained:
             learned.pretrained[i] = match_labels(table, j, uniques, *plan.pretrained[i])
         options = dict(
@@ -172,7 +179,7 @@ def learn_columns(encoder, table, plan, bag_columns) -> LearnedColumns:
             vocabulary, value_rows = learn_vocabulary(
                 codes, uniques, count_codes=count_codes, **options
             )
-        if len(vocabulary.categories) == 0 and not plan.hash_buckets[i]:
+        if len(vocabulary.categories) == 0 < len(uniques) and not plan.hash_buckets[i]:
             warnings.warn(
                 f"Categorical column {table.column_label(j)}: all its {len(uniques)} "
                 f"categories were pooled (min_frequency={encoder.min_frequency!r}, "
@@ -205,12 +212,18 @@ def category_counts(learned: LearnedColumns) -> list:
     return counts
 
 
-def nothing_to_embed(table, j: int) -> ValueError:
-    """The error for a categorical column without any value in fit."""
-    return ValueError(
-        f"Categorical column {table.column_label(j)} has only missing values "
-        "(or empty lists) in fit, so there is nothing to embed. Drop the column "
-        "or fill its missing values."
+def warn_nothing_to_embed(table, j: int) -> None:
+    """Warn that a categorical column has no value in fit: it keeps its missing row only.
+
+    Not an error: a cross-validation fold of a sparse column can be all missing.
+    """
+    warnings.warn(
+        f"Categorical column {table.column_label(j)} has only missing values (or empty "
+        "lists) in fit: it gets its missing row only, and every value seen later the "
+        "unknown row, so its output carries no information. Drop the column or fill its "
+        "missing values.",
+        UserWarning,
+        stacklevel=6,
     )
 
 

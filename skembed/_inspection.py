@@ -9,6 +9,7 @@ import numpy as np
 from ._categories import MISSING_LABEL, UNKNOWN_LABEL, bucket_label
 from ._encode import fitted_vocabularies
 from ._files import labelled_frame
+from ._layout import encoder_layout
 from ._values import build_lookup, lookup_codes
 
 __all__ = ["categorical_position", "embeddings_frame", "most_similar", "plot_column"]
@@ -46,8 +47,8 @@ def embeddings_frame(encoder, column, feature_names):
     """Column ``column``'s table as a DataFrame indexed by category, then the extra rows."""
     i = categorical_position(encoder, column)
     j = encoder.categorical_columns_[i]
-    start = sum(encoder.embedding_dims_[:i])
-    names = feature_names[start : start + encoder.embedding_dims_[i]]
+    start, stop = encoder_layout(encoder).blocks()[i]
+    names = feature_names[start:stop]
     labels = list(encoder.categories_[i]) + [UNKNOWN_LABEL, MISSING_LABEL]
     labels += [bucket_label(b) for b in range(fitted_vocabularies(encoder)[i].n_buckets)]
     return labelled_frame(encoder.embeddings_[i], labels, names, input_names(encoder)[j])

@@ -11,6 +11,7 @@ import numpy as np
 
 from ._bags import bag_vectors
 from ._continuous import continuous_output
+from ._layout import encoder_layout
 
 __all__ = ["check_unseen", "continuous_block", "transform_host"]
 
@@ -30,7 +31,7 @@ def check_unseen(table, j: int, unseen, handle_unknown: str) -> None:
 
 
 def transform_host(encoder, table, vocabularies: list, separators: dict) -> np.ndarray:
-    """``encoder``'s output for host ``table``: the embedding blocks, then the continuous.
+    """``encoder``'s output for host ``table``, columns in X's order (see ``_layout``).
 
     ``vocabularies[i]`` is the fitted vocabulary of categorical column ``i`` and
     ``separators`` the split strings of bag columns (by position in X).
@@ -41,9 +42,8 @@ def transform_host(encoder, table, vocabularies: list, separators: dict) -> np.n
     """
     n = table.n_rows
     dtype = np.dtype(encoder.dtype)
-    width = sum(encoder.embedding_dims_)
-    n_cont = 0 if encoder.continuous == "drop" else len(encoder.continuous_columns_)
-    out = np.empty((n, width + n_cont), dtype=dtype)
+    layout = encoder_layout(encoder)
+    out = np.empty((n, layout.n_features), dtype=dtype)
     blocks = [
         _column_rows(encoder, table, i, j, vocabularies[i], separators)
         for i, j in enumerate(encoder.categorical_columns_)
@@ -52,16 +52,13 @@ def transform_host(encoder, table, vocabularies: list, separators: dict) -> np.n
     # one freshly allocated (page-faulting) array per column as large as the output
     for begin in range(0, n, TRANSFORM_CHUNK):
         end = min(begin + TRANSFORM_CHUNK, n)
-        start = 0
-        for embedding, rows in zip(encoder.embeddings_, blocks):
-            dim = embedding.shape[1]
+        for embedding, rows, (start, stop) in zip(encoder.embeddings_, blocks, layout.blocks()):
             if rows.ndim == 2:  # a bag column's vectors
-                out[begin:end, start : start + dim] = rows[begin:end]
+                out[begin:end, start:stop] = rows[begin:end]
             else:
-                out[begin:end, start : start + dim] = np.take(embedding, rows[begin:end], 0)
-            start += dim
-    if n_cont:
-        out[:, width:] = continuous_block(encoder, table, dtype)
+                out[begin:end, start:stop] = np.take(embedding, rows[begin:end], 0)
+    if len(layout.continuous):
+        out[:, layout.continuous] = continuous_block(encoder, table, dtype)
     return out
 
 

@@ -4,7 +4,9 @@ The fixture was first written by ``python tests/behaviour_cases.py`` on the main
 *before* the package was split into layered modules (commit 998510f), and the split reproduced
 every array bit for bit. It was written again, deliberately, when the defaults chosen on the
 14-dataset suite changed the results (``min_frequency=1``, tables at 10x the learning rate,
-initial rows of std 0.005). ``test_behaviour.py`` checks that the package reproduces every
+initial rows of std 0.005), and when the output took the input's column order with the
+continuous columns passed through (every table and every embedding column unchanged).
+``test_behaviour.py`` checks that the package reproduces every
 array; regenerate the fixture only for a deliberate change of results, and say so.
 """
 

@@ -133,8 +133,8 @@ def test_fit_transform_round_trip_matches_python_api(tmp_path, table, suffix, ca
     np.testing.assert_array_equal(result.to_numpy(dtype=np.float32), expected.transform(X))
 
 
-def test_fit_auto_categorical_and_csv_to_parquet(tmp_path, table):
-    """Without --categorical, string columns are embedded; CSV in, Parquet out; --threads."""
+def test_fit_auto_categorical_and_csv_to_parquet(tmp_path, table, capsys):
+    """Without --categorical, strings are embedded; CSV in, Parquet out; the summary's target."""
     pytest.importorskip("pyarrow")
     X, y = table
     X = X.drop(columns="zip")
@@ -144,6 +144,7 @@ def test_fit_auto_categorical_and_csv_to_parquet(tmp_path, table):
     threads = torch.get_num_threads()
     fit_args = ["fit", data, "--target", "label", *CLI_PARAMS, "--threads", "1"]
     assert main([*fit_args, "--out", encoder_path]) == 0
+    assert "target_type 'binary' (binary cross-entropy)" in capsys.readouterr().out
     assert torch.get_num_threads() == threads  # --threads is undone after the fit
     assert main(["transform", encoder_path, data, "--out", out]) == 0
     with limit_threads(1):  # results are bitwise equal only for the same thread count

@@ -46,8 +46,9 @@ def test_streamed_fit_learns_useful_embeddings(adult):
     X, y, ddf = adult
     n_train = 8000
     train = dd.from_pandas(X.iloc[:n_train].assign(income=y[:n_train]), npartitions=6)
-    streamed = fitted(train, max_iter=8, partitions_per_buffer=2)
-    memory = EntityEmbeddingEncoder(max_iter=8, random_state=0).fit(X[:n_train], y[:n_train])
+    streamed = fitted(train, max_iter=8, partitions_per_buffer=2, continuous="scale")
+    memory = EntityEmbeddingEncoder(max_iter=8, random_state=0, continuous="scale")
+    memory.fit(X[:n_train], y[:n_train])
     scores = []
     for encoder in (streamed, memory):
         model = LogisticRegression(max_iter=2000).fit(encoder.transform(X[:n_train]), y[:n_train])

@@ -13,15 +13,18 @@ FAST = dict(max_iter=4, random_state=0)
 
 
 def test_output_layout_and_names(frame):
-    """Embedding blocks come first in column order, then the continuous columns."""
+    """Each categorical column is replaced in place by its block; the others keep their place."""
     X, y = frame
     enc = EntityEmbeddingEncoder(embedding_dim={"city": 3, "colour": 2}, **FAST).fit(X, y)
     Z = enc.transform(X)
     assert Z.shape == (len(X), 3 + 2 + 2)
     assert Z.dtype == np.float32
     assert enc.get_feature_names_out().tolist() == [
-        "city_emb0", "city_emb1", "city_emb2", "colour_emb0", "colour_emb1", "age", "income",
+        "city_emb0", "city_emb1", "city_emb2", "age", "colour_emb0", "colour_emb1", "income",
     ]  # fmt: skip
+    np.testing.assert_allclose(Z[:, 3], X["age"], rtol=1e-6)  # passed through untouched
+    np.testing.assert_allclose(Z[:, 6], X["income"], rtol=1e-6)
+    np.testing.assert_array_equal(Z[:, 4:6], enc.get_embeddings("colour").loc[X["colour"]])
     assert enc.categorical_columns_.tolist() == [0, 2]
     assert enc.continuous_columns_.tolist() == [1, 3]
 
@@ -133,11 +136,12 @@ def test_missing_at_transform_only_uses_unknown_row(frame):
 
 
 def test_output_always_finite_with_missing_continuous(frame):
-    """Missing continuous values are imputed with the mean: output stays finite."""
+    """Under continuous="scale", missing values are imputed with the mean: output is finite."""
     X, y = frame
     X = X.copy()
     X.loc[::3, "age"] = np.nan
-    enc = EntityEmbeddingEncoder(**FAST).fit(X, y)
+    enc = EntityEmbeddingEncoder(continuous="scale", **FAST).fit(X, y)
+    assert np.isnan(EntityEmbeddingEncoder(**FAST).fit_transform(X, y)[::3, 2]).all()
     Z = enc.transform(X)
     assert np.isfinite(Z).all()
     age = Z[:, enc.get_feature_names_out().tolist().index("age")]
@@ -152,11 +156,12 @@ def test_continuous_output_modes(frame, mode, width):
     enc = EntityEmbeddingEncoder(continuous=mode, embedding_dim=2, **FAST).fit(X, y)
     Z = enc.transform(X)
     assert Z.shape[1] == 4 + width
+    continuous = [2, 5] if width else []  # city_emb0, city_emb1, age, colour_emb0, ...
     if mode == "passthrough":
-        np.testing.assert_allclose(Z[:, 4], X["age"], rtol=1e-6)
+        np.testing.assert_allclose(Z[:, continuous], X[["age", "income"]], rtol=1e-6)
     if mode == "scale":
-        np.testing.assert_allclose(Z[:, 4:].mean(axis=0), 0, atol=1e-5)
-        np.testing.assert_allclose(Z[:, 4:].std(axis=0), 1, rtol=1e-4)
+        np.testing.assert_allclose(Z[:, continuous].mean(axis=0), 0, atol=1e-5)
+        np.testing.assert_allclose(Z[:, continuous].std(axis=0), 1, rtol=1e-4)
 
 
 def test_dtype_parameter(frame):
@@ -290,12 +295,14 @@ def test_categorical_features_specs(frame, spec, expected):
     assert enc.categorical_columns_.tolist() == expected
 
 
-def test_empty_categorical_features_scales_only(frame):
-    """An empty categorical_features list only standardizes the continuous columns."""
+def test_empty_categorical_features_passes_through(frame):
+    """With no categorical column, transform returns X as floats (standardized on request)."""
     X, y = frame
     X = X[["age", "income"]]
     enc = EntityEmbeddingEncoder(categorical_features=[], **FAST).fit(X, y)
     assert enc.n_iter_ == 0 and enc.embeddings_ == []
+    np.testing.assert_array_equal(enc.transform(X), X.to_numpy(dtype=np.float32))
+    enc.set_params(continuous="scale").fit(X, y)
     np.testing.assert_allclose(enc.transform(X).mean(axis=0), 0, atol=1e-5)
 
 

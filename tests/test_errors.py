@@ -114,12 +114,19 @@ def test_empty_x():
         EntityEmbeddingEncoder().fit(X.iloc[:, :0], y)
 
 
-def test_all_missing_categorical_column():
-    """A categorical column whose values are all missing is named in the error."""
+def test_all_missing_categorical_column_warns_and_keeps_its_missing_row():
+    """An all-missing categorical column (a fold of a sparse column) warns, naming it, and fits."""
     X, y = make_frame(50)
     X["city"] = pd.Series([None] * 50, dtype=object)
-    with pytest.raises(ValueError, match="'city' has only missing values"):
-        EntityEmbeddingEncoder(categorical_features=["city", "colour"]).fit(X, y)
+    encoder = EntityEmbeddingEncoder(categorical_features=["city", "colour"], max_iter=2)
+    with pytest.warns(UserWarning, match="'city' has only missing values"):
+        encoder.fit(X, y)
+    assert len(encoder.categories_[0]) == 0 and encoder.embeddings_[0].shape[0] == 2
+    table = encoder.get_embeddings("city")
+    Z = encoder.transform(X.assign(city=["new"] * 25 + [None] * 25))
+    block = Z[:, : encoder.embedding_dims_[0]]
+    np.testing.assert_array_equal(block[:25], np.tile(table.loc["<unknown>"], (25, 1)))
+    np.testing.assert_array_equal(block[25:], np.tile(table.loc["<missing>"], (25, 1)))
 
 
 def test_handle_unknown_error(fitted):

@@ -45,7 +45,10 @@ def test_pipeline_with_column_transformer_and_grid_search():
 def test_cross_val_score():
     """cross_val_score runs a pipeline with the encoder and beats chance."""
     X, y = make_frame(400)
-    pipe = make_pipeline(EntityEmbeddingEncoder(max_iter=5, random_state=0), LogisticRegression())
+    pipe = make_pipeline(
+        EntityEmbeddingEncoder(max_iter=5, random_state=0, continuous="scale"),
+        LogisticRegression(),
+    )
     scores = cross_val_score(pipe, X, y, cv=3, scoring="roc_auc")
     assert scores.mean() > 0.7
 

@@ -30,6 +30,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 import skembed  # noqa: E402
 from skembed import EntityEmbeddingEncoder  # noqa: E402
+from skembed._layout import encoder_layout  # noqa: E402
 from skembed.datasets import load_adult_sample  # noqa: E402
 
 N_EXAMPLES = int(os.environ.get("SKEMBED_HYPOTHESIS_EXAMPLES", "120"))
@@ -51,7 +52,7 @@ FLOATS = st.floats(allow_nan=True, allow_infinity=True)
 HUGE = st.sampled_from([1e308, -1e308, 1.7e308, 5e-324, -0.0, 3.4e38, 1e39])
 KINDS = [
     "text", "string", "mixed", "ints", "bools", "category", "float", "all_missing", "one",
-    "lists", "joined",
+    "lists", "joined", "arrow_string", "arrow_dictionary", "object_numbers",
 ]  # fmt: skip
 
 # messages of table-level errors, which concern no single column
@@ -67,6 +68,7 @@ TABLE_LEVEL = (
     "duplicate column names",
     "classes",
     "loss became",
+    "Sample weights",
 )
 
 
@@ -110,6 +112,16 @@ def column_values(draw, kind: str, n: int):
                                                             max_size=3).map("|".join)),
                               min_size=n, max_size=n))  # fmt: skip
         return np.array(cells + [None], dtype=object)[:n]
+    if kind in ("arrow_string", "arrow_dictionary"):  # what dtype_backend="pyarrow" gives
+        pa = pytest.importorskip("pyarrow")
+        cells = draw(st.lists(st.one_of(TEXT, st.none()), min_size=n, max_size=n))
+        arrow = pa.array(cells, pa.string())
+        if kind == "arrow_dictionary":
+            arrow = arrow.dictionary_encode()
+        return pd.array(arrow, dtype=pd.ArrowDtype(arrow.type))
+    if kind == "object_numbers":  # a ColumnTransformer's object output: floats as objects
+        cells = draw(st.lists(st.one_of(FLOATS, st.none()), min_size=n, max_size=n))
+        return np.array(cells + ["x"], dtype=object)[:n]
     return np.full(n, "only", dtype=object)  # "one": a single category
 
 
@@ -141,6 +153,14 @@ def tables(draw):
         if y_kind == "hostile":  # NaN or inf somewhere in y
             y[draw(st.integers(0, n - 1))] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
     return X, kinds, y
+
+
+def weights_for(draw, n: int):
+    """None, or weights with zeros (a row may weigh nothing; all zero is an error)."""
+    if draw(st.booleans()):
+        return None
+    return np.array(draw(st.lists(st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0]),
+                                  min_size=n, max_size=n)))  # fmt: skip
 
 
 @st.composite
@@ -210,15 +230,18 @@ def reference():
 @PROPERTY_SETTINGS
 @given(data=st.data())
 @pytest.mark.filterwarnings("ignore:.*categories were pooled:UserWarning")
+@pytest.mark.filterwarnings("ignore:.*has only missing values:UserWarning")
+@pytest.mark.filterwarnings("ignore:y holds:UserWarning")
 def test_fit_transform_ends_in_finite_output_or_clear_error(data, reference):
     """Hostile tables: finite output or a clear error; inputs and old fits untouched."""
     X, kinds, y = data.draw(tables())
     params = data.draw(settings_for(X))
+    weight = weights_for(data.draw, len(X))
     before = snapshot(X)
     fitted = copy.deepcopy(reference).set_params(**params)
     previous = {k: v for k, v in vars(fitted).items() if k.endswith("_")}
     try:
-        fitted.fit(X, y)
+        fitted.fit(X, y, sample_weight=weight)
     except Exception as exc:  # the property: which exceptions, with which message
         assert_clear_error(exc, X)
         event(f"fit raised {type(exc).__name__}: {anonymous(exc, X)}")
@@ -254,12 +277,12 @@ def test_fit_transform_ends_in_finite_output_or_clear_error(data, reference):
     if params["continuous"] == "passthrough":
         # the one documented exception: passthrough returns the user's own missing
         # values as NaN (for models that handle them); NaN exactly there, nowhere else
-        n_cont = len(fitted.continuous_columns_)
-        missing = np.zeros((len(X_t), n_cont), dtype=bool)
+        positions = encoder_layout(fitted).continuous  # each in its column's place
+        missing = np.zeros((len(X_t), len(positions)), dtype=bool)
         for k, j in enumerate(fitted.continuous_columns_):
             missing[:, k] = pd.isna(X_t.iloc[:, j]).to_numpy()
-        np.testing.assert_array_equal(np.isnan(Z[:, Z.shape[1] - n_cont :]), missing)
-        finite[:, Z.shape[1] - n_cont :] |= missing
+        np.testing.assert_array_equal(np.isnan(Z[:, positions]), missing)
+        finite[:, positions] |= missing
     assert finite.all()
     buffer = io.BytesIO()
     fitted.save(buffer)

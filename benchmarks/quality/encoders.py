@@ -20,6 +20,7 @@ def make_encoder(name: str, ds: Dataset, quick: bool):
         return EntityEmbeddingEncoder(
             categorical_features=cat,
             target_type="continuous" if ds.task == "regression" else "auto",
+            continuous="scale",  # the output goes to linear models and k-NN too
             random_state=0,
             **params,
         )

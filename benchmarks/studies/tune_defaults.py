@@ -196,6 +196,7 @@ def evaluate(config: dict, splits, quick: bool, seed: int = 0) -> dict:
         encoder = EntityEmbeddingEncoder(
             categorical_features=cat,
             target_type="continuous" if task == "regression" else "auto",
+            continuous="scale",  # the output goes to linear models and k-NN too
             random_state=seed,
             **encoder_params(config),
         )
