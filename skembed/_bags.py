@@ -12,10 +12,14 @@ import numpy as np
 __all__ = ["bag_vectors", "padded_bags", "unique_per_row"]
 
 
-def unique_per_row(token_rows: np.ndarray, codes: np.ndarray, n_codes: int) -> np.ndarray:
-    """``codes`` with repeats inside a row dropped (one per row and code)."""
-    pairs = np.unique(token_rows.astype(np.int64) * max(n_codes, 1) + codes)
-    return pairs % max(n_codes, 1)
+def unique_per_row(token_rows: np.ndarray, codes: np.ndarray, n_codes: int, *, rows=False):
+    """``codes`` with repeats inside a row dropped (one per row and code).
+
+    With ``rows=True``, also the row of X of each returned code.
+    """
+    width = max(n_codes, 1)
+    pairs = np.unique(token_rows.astype(np.int64) * width + codes)
+    return (pairs % width, pairs // width) if rows else pairs % width
 
 
 def padded_bags(token_rows, table_rows, n, table_size, missing_row):

@@ -125,6 +125,7 @@ def learn_vocabulary(
     n_rows: int | None = None,
     n_buckets: int = 0,
     count_codes: np.ndarray | None = None,
+    count_weights: np.ndarray | None = None,
 ) -> tuple[Vocabulary, np.ndarray]:
     """Choose the categories that get their own row.
 
@@ -145,11 +146,15 @@ def learn_vocabulary(
     is a fraction of: the rows of ``X``, also for list columns whose
     ``codes`` hold one entry per token. ``count_codes`` (default ``codes``)
     are the codes that frequencies count: for a list column, one per row
-    holding the category, however often the row repeats it.
+    holding the category, however often the row repeats it. ``count_weights``
+    (default: 1 each) weigh the counted codes: the sample weights of their rows,
+    relative to their mean, so that ``min_frequency=5`` means five rows' worth.
     """
     n_rows = len(codes) if n_rows is None else n_rows
     counted = codes if count_codes is None else count_codes
-    counts = np.bincount(counted[counted >= 0], minlength=len(uniques))
+    valid = counted >= 0
+    weights = None if count_weights is None else count_weights[valid]
+    counts = np.bincount(counted[valid], weights=weights, minlength=len(uniques))
     vocabulary = vocabulary_from_counts(
         uniques,
         counts,

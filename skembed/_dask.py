@@ -91,12 +91,12 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
             for part in parts
         ]
     )  # fmt: skip
-    n = sum(s["n"] for s in summaries)
-    if n < 1:
-        raise ValueError("Found a Dask DataFrame with 0 rows; fit needs at least one row.")
+    n = sum(s["n"] for s in summaries)  # rows of non-zero weight
     weight_total = sum(s["weight"] for s in summaries)
     if sample_weight is not None and not weight_total > 0:
         raise ValueError("Sample weights must contain at least one non-zero number; all are zero.")
+    if n < 1:
+        raise ValueError("Found a Dask DataFrame with 0 rows; fit needs at least one row.")
 
     task, n_outputs, target_scaling = target_summary(encoder, y, summaries)
     if encoder.verbose:
@@ -104,7 +104,10 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
     mean, scale = combined_moments([s["continuous"] for s in summaries])
     encoder.continuous_mean_, encoder.continuous_scale_ = mean, scale
 
-    bag_columns, row_counts, n_missing = _merged_vocabularies(encoder, table, summaries, n)
+    weighted = None if sample_weight is None else weight_total / n  # mean weight of a row
+    bag_columns, row_counts, n_missing = _merged_vocabularies(
+        encoder, table, summaries, n, weighted
+    )
     encoder.bag_columns_ = np.array(bag_columns, dtype=np.int64)
     encoder.embedding_dims_ = [
         embedding_width(encoder.embedding_dim, encoder.max_embedding_dim, table, j, len(cats))
@@ -129,8 +132,12 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
     )  # fmt: skip
 
 
-def _merged_vocabularies(encoder, table, summaries, n: int) -> tuple[list, list, list]:
-    """Set the categories from the partitions' merged counts; bag columns and row counts."""
+def _merged_vocabularies(encoder, table, summaries, n: int, mean_weight) -> tuple:
+    """Set the categories from the partitions' merged counts; bag columns and row counts.
+
+    With sample weights (``mean_weight`` not None), ``min_frequency`` and
+    ``max_categories`` compare the weighted counts over the mean weight, as in memory.
+    """
     bag_columns, row_counts, n_missing = [], [], []
     encoder.categories_, encoder.infrequent_categories_, encoder.category_counts_ = [], [], []
     for i, j in enumerate(encoder.categorical_columns_):
@@ -141,9 +148,14 @@ def _merged_vocabularies(encoder, table, summaries, n: int) -> tuple[list, list,
         missing = sum(m for *_, m in stats)
         if len(uniques) == 0:
             warn_nothing_to_embed(table, j)
+        by_weight = counts
+        if mean_weight is not None:
+            weighted = [s["weighted_counts"][i] for s in summaries]
+            _, by_weight = merge_counts([u for _, u, _, _ in stats], weighted)
+            by_weight = by_weight / mean_weight
         vocabulary = vocabulary_from_counts(
             uniques,
-            counts,
+            by_weight,
             missing,
             min_frequency=encoder.min_frequency,
             max_categories=encoder.max_categories,

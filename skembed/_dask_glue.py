@@ -62,7 +62,15 @@ def dask_partitions(X, extras: dict) -> tuple[list, dict]:
 
 
 def split_partition(part: pd.DataFrame, names: dict) -> tuple[pd.DataFrame, dict]:
-    """A partition of :func:`dask_partitions` as (X's columns, {extra: 1-D array})."""
+    """A partition of :func:`dask_partitions` as (X's columns, {extra: 1-D array}).
+
+    Rows of ``sample_weight`` 0 are left out, as if absent: they count no category
+    and never reach training (invalid weights are kept, for the check to name them).
+    """
+    if "sample_weight" in names:
+        weight = part[names["sample_weight"]].to_numpy()
+        if weight.dtype.kind in "biuf" and (weight == 0).any():
+            part = part[weight != 0]
     extras = {key: part[name].to_numpy() for key, name in names.items()}
     return (part.drop(columns=list(names.values())) if names else part), extras
 
@@ -83,7 +91,10 @@ def dask_map_partitions(X, function, meta: pd.DataFrame, *args):
 
 
 def merge_counts(uniques: list, counts: list) -> tuple[np.ndarray, np.ndarray]:
-    """Sum per-partition counts of distinct values into one array of distinct values."""
+    """Sum per-partition counts of distinct values into one array of distinct values.
+
+    Integer counts stay int64; weighted (float) counts stay float64.
+    """
     if not uniques:
         return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
     kinds = {u.dtype.kind for u in uniques if len(u)}
@@ -94,4 +105,4 @@ def merge_counts(uniques: list, counts: list) -> tuple[np.ndarray, np.ndarray]:
     merged = np.asarray(merged)
     if merged.dtype.kind == "U":
         merged = merged.astype(object)
-    return merged, total.astype(np.int64)
+    return merged, total.astype(np.result_type(np.int64, *(c.dtype for c in counts)))

@@ -26,23 +26,26 @@ def partition_summary(part, names, encoder, separators, target_kind) -> dict:
     table = as_table(part, allow_empty=True)
     n = table.n_rows
     w = partition_weight(extras.get("sample_weight"), n)
-    categorical = []
+    categorical, weighted = [], []
     for j in encoder.categorical_columns_:
         is_bag = bool(j in separators or (n and table.is_list(j)))
         if is_bag:
             cell, codes, uniques = table.bag(j, separators.get(j))
-            counts = np.bincount(unique_per_row(cell, codes, len(uniques)), minlength=len(uniques))
+            counted, rows = unique_per_row(cell, codes, len(uniques), rows=True)
             missing = n - len(np.unique(cell))
         else:
             codes, uniques = table.factorize(j)
-            counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-            missing = int((codes < 0).sum())
+            rows = np.flatnonzero(codes >= 0)
+            counted, missing = codes[rows], int((codes < 0).sum())
+        counts = np.bincount(counted, minlength=len(uniques))
         categorical.append((is_bag, uniques, counts, int(missing)))
+        weighted.append(np.bincount(counted, weights=w[rows], minlength=len(uniques)))
     cont = continuous_matrix(table, encoder.continuous_columns_)
     summary = {
         "n": n,
         "weight": float(w.sum()),
         "categorical": categorical,
+        "weighted_counts": weighted,  # sums of sample weights, for min_frequency
         "continuous": _moments(cont, w),
         "y_uniques": None,
         "y_continuous": False,

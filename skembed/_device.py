@@ -92,9 +92,14 @@ def encode_numeric(
     return rows, unseen
 
 
-def learn_vocabulary(codes: Tensor, uniques: np.ndarray, *, n_rows: int, **options):
+def learn_vocabulary(codes: Tensor, uniques: np.ndarray, *, n_rows: int, weights=None, **options):
     """:func:`skembed._categories.learn_vocabulary` for codes on a device."""
-    counts = bincount(codes[codes >= 0], len(uniques))
+    if weights is None:
+        counts = bincount(codes[codes >= 0], len(uniques))
+    else:  # weighted counts, summed on the host
+        host = codes.cpu().numpy()
+        valid = host >= 0
+        counts = np.bincount(host[valid], weights=weights[valid], minlength=len(uniques))
     n_missing = int((codes < 0).sum())
     vocabulary = vocabulary_from_counts(uniques, counts, n_missing, n_rows=n_rows, **options)
     rows, _ = encode(vocabulary, codes, uniques)

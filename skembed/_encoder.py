@@ -479,8 +479,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             hides one categorical column and the network predicts it from the
             others (see the user guide's self-supervised page).
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the rows in the loss (and in the statistics of the
-            continuous columns).
+            Weights of the rows in the loss, the continuous columns' statistics
+            and the counts of ``min_frequency``; rows of weight 0 are left out.
 
         Returns
         -------

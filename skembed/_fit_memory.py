@@ -28,7 +28,7 @@ from ._table_training import (
     self_supervision,
     training_config,
 )
-from ._tables import as_1d, as_table
+from ._tables import as_1d, as_table, take_rows
 from ._target import EncodedTarget, describe_target, encode_target
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import validate_params
@@ -78,6 +78,12 @@ def fit_in_memory(encoder, X, y, sample_weight) -> None:
     validate_params(encoder)
     table = as_table(X)
     validate_data(encoder, table.data, reset=True, skip_check_array=True)
+    if sample_weight is not None:
+        sample_weight = check_sample_weight(as_1d(sample_weight), table.n_rows)
+        if (sample_weight == 0).any():  # weight 0 is as if the row were absent
+            keep = np.flatnonzero(sample_weight)
+            table, sample_weight = as_table(take_rows(X, keep)), sample_weight[keep]
+            y = None if y is None else as_1d(y)[keep]
     vars(encoder).update(fit_tables(encoder, table, y, sample_weight))
     fitted_vocabularies(encoder)  # the lookups transform needs, built once here
 
@@ -106,7 +112,7 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
     bag_columns = np.array(
         [j for j in plan.categorical if j in plan.separators or table.is_list(j)], dtype=np.int64
     )
-    learned = learn_columns(encoder, table, plan, bag_columns)
+    learned = learn_columns(encoder, table, plan, bag_columns, relative_weights(weight))
     fitted = {
         "target_type_": target.target_type,
         "classes_": target.classes,
@@ -147,8 +153,17 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
     return fitted
 
 
-def learn_columns(encoder, table, plan, bag_columns) -> LearnedColumns:
-    """Factorize every categorical column and choose its kept categories."""
+def relative_weights(weight: np.ndarray) -> np.ndarray | None:
+    """Sample weights over their mean, for weighted category counts; None if all equal."""
+    return None if (weight == weight[0]).all() else weight / weight.mean()
+
+
+def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedColumns:
+    """Factorize every categorical column and choose its kept categories.
+
+    ``weights`` (relative sample weights, or None) weigh the counts that
+    ``min_frequency`` and ``max_categories`` compare.
+    """
     learned = LearnedColumns()
     n = table.n_rows
     for i, j in enumerate(plan.categorical):
@@ -171,13 +186,14 @@ def learn_columns(encoder, table, plan, bag_columns) -> LearnedColumns:
         if table.on_device and token_rows is None:
             from ._device import learn_vocabulary as learn_on_device
 
-            vocabulary, value_rows = learn_on_device(codes, uniques, **options)
+            vocabulary, value_rows = learn_on_device(codes, uniques, weights=weights, **options)
         else:
-            count_codes = None
+            count_codes, count_weights = None, weights
             if token_rows is not None:
-                count_codes = unique_per_row(token_rows, codes, len(uniques))
+                count_codes, rows = unique_per_row(token_rows, codes, len(uniques), rows=True)
+                count_weights = None if weights is None else weights[rows]
             vocabulary, value_rows = learn_vocabulary(
-                codes, uniques, count_codes=count_codes, **options
+                codes, uniques, count_codes=count_codes, count_weights=count_weights, **options
             )
         if len(vocabulary.categories) == 0 < len(uniques) and not plan.hash_buckets[i]:
             warnings.warn(
