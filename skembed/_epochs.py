@@ -161,10 +161,15 @@ def run_epochs(
 
 
 def _train_epoch(steps: Steps, chunks: Iterable[list[Tensor]]) -> float:
-    """One pass over an epoch's chunks; the mean weighted training loss, read once."""
+    """One pass over an epoch's chunks; the mean weighted training loss, read once.
+
+    A chunk of a single row (a streamed buffer of one 1-row partition) is skipped:
+    batch normalisation cannot train on one row, and within a chunk
+    :func:`batch_bounds` already merges a last lone row into the batch before.
+    """
     total, n_train = torch.zeros((), device=steps.device), 0
     for chunk in chunks:
-        if chunk[0].shape[0] == 0:
+        if chunk[0].shape[0] < 2:
             continue
         total += _train_chunk(steps, chunk)
         n_train += chunk[0].shape[0]

@@ -203,3 +203,17 @@ def test_distributed_local_cluster(adult):
     for a, b in zip(encoder.embeddings_, local.embeddings_):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(out.to_numpy(), encoder.transform(X))
+
+
+def test_a_one_row_partition_never_reaches_batch_norm_alone():
+    """A buffer holding a single 1-row partition is skipped, for every seed (was a crash)."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"c": rng.choice(list("abcde"), 201), "n": rng.normal(size=201)})
+    y = rng.integers(0, 2, 201)
+    frame = X.assign(y=y)
+    pieces = [frame.iloc[:100], frame.iloc[100:200], frame.iloc[200:]]  # the last has 1 row
+    ddf = dd.concat([dd.from_pandas(p, npartitions=1) for p in pieces])
+    for seed in range(8):
+        encoder = EntityEmbeddingEncoder(max_iter=2, random_state=seed, partitions_per_buffer=1)
+        encoder.fit(ddf[["c", "n"]], ddf["y"])
+        assert all(np.isfinite(t).all() for t in encoder.embeddings_)
