@@ -27,7 +27,14 @@ import numpy as np
 from ._hashing import stable_hash
 from ._values import build_lookup, lookup_codes, sort_order
 
-__all__ = ["MISSING_LABEL", "UNKNOWN_LABEL", "Vocabulary", "bucket_label", "learn_vocabulary"]
+__all__ = [
+    "MISSING_LABEL",
+    "UNKNOWN_LABEL",
+    "Vocabulary",
+    "bucket_label",
+    "extra_row_labels",
+    "learn_vocabulary",
+]
 
 N_EXTRA_ROWS = 2  # the unknown row and the missing row
 UNKNOWN_LABEL = "<unknown>"  # how tables and exports label the two extra rows
@@ -37,6 +44,20 @@ MISSING_LABEL = "<missing>"
 def bucket_label(bucket: int) -> str:
     """How tables and exports label hash bucket ``bucket``."""
     return f"<hash {bucket}>"
+
+
+def extra_row_labels(categories, n_buckets: int) -> list[str]:
+    """Labels of the unknown, missing and hash rows, never equal to a category.
+
+    ``"<unknown>"``, ``"<missing>"``, ``"<hash k>"``; when a category is spelled like
+    one of them, every label gains another pair of angle brackets until none is
+    (``"<<unknown>>"``), so that a table's index stays unique.
+    """
+    labels = [UNKNOWN_LABEL, MISSING_LABEL] + [bucket_label(b) for b in range(n_buckets)]
+    taken = {value for value in categories if isinstance(value, str)}
+    while taken.intersection(labels):
+        labels = [f"<{label}>" for label in labels]
+    return labels
 
 
 @dataclass

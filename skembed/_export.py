@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._categories import MISSING_LABEL, UNKNOWN_LABEL, bucket_label
-from ._files import labelled_frame, read_columns, read_word_vectors, write_columns
+from ._categories import extra_row_labels
+from ._files import EXTRA_ROWS_ATTR, labelled_frame, read_columns, read_word_vectors, write_columns
 
 __all__ = ["export_embeddings", "load_word_vectors", "read_embeddings"]
 
@@ -77,8 +77,7 @@ def export_embeddings(encoder, path, file_format: str | None = None) -> Path:
         buckets = len(encoder.embeddings_[i]) - len(categories) - 2
         column += [names[j]] * len(encoder.embeddings_[i])
         row += ["category"] * len(categories) + ["unknown", "missing"] + ["hash"] * buckets
-        label += [t for t, _ in texts] + [UNKNOWN_LABEL, MISSING_LABEL]
-        label += [bucket_label(b) for b in range(buckets)]
+        label += [t for t, _ in texts] + extra_row_labels(categories, buckets)
         kind += [k for _, k in texts] + ["str"] * (2 + buckets)
         table = np.full((len(encoder.embeddings_[i]), width), np.nan, dtype=np.float32)
         table[:, : encoder.embedding_dims_[i]] = encoder.embeddings_[i]
@@ -95,7 +94,7 @@ def export_embeddings(encoder, path, file_format: str | None = None) -> Path:
     return Path(path)
 
 
-def read_embeddings(path, *, include_special: bool = False) -> dict:
+def read_embeddings(path, *, include_special: bool = True) -> dict:
     """Read a file written by ``to_parquet`` / ``to_csv`` as ``{column: DataFrame}``.
 
     Parameters
@@ -104,10 +103,11 @@ def read_embeddings(path, *, include_special: bool = False) -> dict:
         A ``.parquet`` or ``.csv`` file written by
         :meth:`EntityEmbeddingEncoder.to_parquet` or
         :meth:`EntityEmbeddingEncoder.to_csv`.
-    include_special : bool, default=False
-        Keep the ``"<unknown>"`` and ``"<missing>"`` rows. Leave it False
-        to pass the result as ``pretrained_embeddings``, which wants
-        categories only.
+    include_special : bool, default=True
+        Keep the ``"<unknown>"``, ``"<missing>"`` and ``"<hash k>"`` rows, so that
+        the round trip is lossless (``get_embeddings`` gives the same frames).
+        ``pretrained_embeddings`` accepts the frames either way: it leaves out
+        the rows that ``frame.attrs["skembed_extra_rows"]`` lists.
 
     Returns
     -------
@@ -159,6 +159,10 @@ def read_embeddings(path, *, include_special: bool = False) -> dict:
         tables[name] = labelled_frame(
             block[:, :width], labels, [f"{name}_emb{k}" for k in range(width)], name
         )
+        kinds = np.asarray(data["row"]).astype(str)[selected]
+        tables[name].attrs[EXTRA_ROWS_ATTR] = [
+            str(text) for text, k in zip(data["category"][selected], kinds) if k != "category"
+        ]
     return tables
 
 

@@ -13,6 +13,9 @@ def is_pandas_object(value) -> bool:
     return isinstance(value, pd.DataFrame)
 
 
+EXTRA_ROWS_ATTR = "skembed_extra_rows"  # frame.attrs key: labels of the non-category rows
+
+
 def labelled_frame(matrix: np.ndarray, labels: list, columns: list, name) -> pd.DataFrame:
     """``matrix`` as a DataFrame indexed by ``labels`` (an object index named ``name``)."""
     return pd.DataFrame(
@@ -41,6 +44,9 @@ def vector_table(spec, column: str) -> tuple[np.ndarray, np.ndarray]:
     ``column`` names the encoder column in error messages.
     """
     if is_pandas_object(spec):
+        extra = getattr(spec, "attrs", {}).get(EXTRA_ROWS_ATTR)
+        if extra:  # a frame of get_embeddings / read_embeddings: its categories only
+            spec = spec[~spec.index.isin(extra)]
         values, matrix = spec.index.to_numpy(), spec.to_numpy()
     elif isinstance(spec, tuple) and len(spec) == 2:
         labels = spec[0]

@@ -6,9 +6,9 @@ import numbers
 
 import numpy as np
 
-from ._categories import MISSING_LABEL, UNKNOWN_LABEL, bucket_label
+from ._categories import extra_row_labels
 from ._encode import fitted_vocabularies
-from ._files import labelled_frame
+from ._files import EXTRA_ROWS_ATTR, labelled_frame
 from ._layout import encoder_layout
 from ._values import build_lookup, lookup_codes
 
@@ -49,9 +49,12 @@ def embeddings_frame(encoder, column, feature_names):
     j = encoder.categorical_columns_[i]
     start, stop = encoder_layout(encoder).blocks()[i]
     names = feature_names[start:stop]
-    labels = list(encoder.categories_[i]) + [UNKNOWN_LABEL, MISSING_LABEL]
-    labels += [bucket_label(b) for b in range(fitted_vocabularies(encoder)[i].n_buckets)]
-    return labelled_frame(encoder.embeddings_[i], labels, names, input_names(encoder)[j])
+    categories = encoder.categories_[i]
+    extra = extra_row_labels(categories, fitted_vocabularies(encoder)[i].n_buckets)
+    frame = labelled_frame(encoder.embeddings_[i], list(categories) + extra, names,
+                           input_names(encoder)[j])  # fmt: skip
+    frame.attrs[EXTRA_ROWS_ATTR] = extra  # pretrained_embeddings leaves these rows out
+    return frame
 
 
 def most_similar(encoder, column, category, k) -> list:

@@ -34,8 +34,8 @@ class EpochProgress:
     def epoch_done(self, train_loss: float, validation_score: float | None = None) -> None:
         """Show an epoch's training loss (and held-out score), and advance by one."""
         postfix = {"loss": f"{train_loss:.4f}"}
-        if validation_score is not None:
-            postfix["val_score"] = f"{validation_score:.4f}"
+        if validation_score is not None:  # minus the held-out loss: shown as the loss
+            postfix["val_loss"] = f"{-validation_score:.4f}"
         self.bar.set_postfix(postfix)
         self.bar.update(1)
 

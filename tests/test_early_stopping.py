@@ -111,7 +111,7 @@ def test_progress_bar_closes_at_the_last_epoch_when_early_stopping_ends(bar):
     assert len(progress.postfixes) == result.n_iter
     assert progress.postfixes[-1] == {
         "loss": f"{result.loss_curve[-1]:.4f}",
-        "val_score": f"{result.validation_scores[-1]:.4f}",
+        "val_loss": f"{-result.validation_scores[-1]:.4f}",  # the held-out loss, positive
     }
 
 
