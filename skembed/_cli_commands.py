@@ -25,6 +25,7 @@ from ._cli_files import (
 __all__ = [
     "COMMANDS",
     "check_fit_columns",
+    "check_keep_columns",
     "check_transform_columns",
     "parse_params",
     "parse_value",
@@ -261,6 +262,26 @@ def string_category_columns(encoder, names) -> list[str]:
     return columns
 
 
+def check_keep_columns(spec, data: Path, columns: list, output_names: list) -> list:
+    """The columns ``--keep`` names, checked against DATA and the encoder's output."""
+    if spec is None:
+        return []
+    keep = [name.strip() for name in spec.split(",") if name.strip()]
+    missing = [name for name in keep if name not in columns]
+    if missing:
+        raise CLIError(
+            f"--keep names {missing}, which {str(data)!r} does not have; its columns are "
+            f"{columns}."
+        )
+    clash = [name for name in keep if name in output_names]
+    if clash:
+        raise CLIError(
+            f"--keep names {clash}, which the encoder's output also has (a column it encodes "
+            "or passes through); the output would have duplicate columns. Drop them from --keep."
+        )
+    return list(dict.fromkeys(keep))
+
+
 def run_transform(args) -> int:
     """``skembed transform``: encode a table with a saved encoder, write it to ``--out``."""
     import numpy as np
@@ -274,6 +295,8 @@ def run_transform(args) -> int:
     names = getattr(encoder, "feature_names_in_", None)
     names = None if names is None else [str(name) for name in names]
     check_transform_columns(data, columns, names, encoder.n_features_in_)
+    output_names = [str(c) for c in encoder.get_feature_names_out()]
+    keep = check_keep_columns(args.keep, data, columns, output_names)
     if frame is None:
         frame = read_table(data, kind, string_columns=string_category_columns(encoder, names))
     X = frame[names] if names is not None else frame.to_numpy()
@@ -281,7 +304,10 @@ def run_transform(args) -> int:
         Z = encoder.transform(X)
     except (ValueError, TypeError) as exc:
         raise CLIError(f"transforming {str(data)!r} failed: {exc}", status=1) from None
-    result = pd.DataFrame(np.asarray(Z), columns=[str(c) for c in encoder.get_feature_names_out()])
+    result = pd.DataFrame(np.asarray(Z), columns=output_names)
+    if keep:
+        kept = frame[keep].reset_index(drop=True)
+        result = pd.concat([kept, result], axis=1)
     write_table(result, out, out_kind)
     print(f"Encoded {len(result):,} rows into {result.shape[1]} columns. Wrote {str(out)!r}.")
     return 0

@@ -184,9 +184,9 @@ def _add_transform_arguments(commands) -> None:
         description=(
             "Replace DATA's categorical columns by their embeddings with an encoder saved "
             "by `skembed fit`; columns the encoder was not fitted on (such as the target) "
-            "are left out. ENCODER files written by EntityEmbeddingEncoder.save are read "
-            "without running code from them; joblib files can run code: only load those "
-            "if you trust them."
+            "are left out unless --keep names them. ENCODER files written by "
+            "EntityEmbeddingEncoder.save are read without running code from them; joblib "
+            "files can run code: only load those if you trust them."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -195,4 +195,11 @@ def _add_transform_arguments(commands) -> None:
     transform.add_argument("data", metavar="DATA", help="data to encode, .csv or .parquet")
     transform.add_argument(
         "--out", required=True, metavar="FILE", help="output file, .csv or .parquet"
+    )
+    transform.add_argument(
+        "--keep",
+        default=None,
+        metavar="COLS",
+        help="comma-separated columns of DATA copied unchanged to the front of the output "
+        "(an id, the target)",
     )

@@ -132,6 +132,14 @@ def test_fit_transform_round_trip_matches_python_api(tmp_path, table, suffix, ca
     assert result.columns.tolist() == expected.get_feature_names_out().tolist()
     np.testing.assert_array_equal(result.to_numpy(dtype=np.float32), expected.transform(X))
 
+    # --keep carries the target through, in front and unchanged
+    assert main(["transform", encoder_path, data, "--out", out, "--keep", "label"]) == 0
+    kept = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert kept.columns.tolist() == ["label", *expected.get_feature_names_out()]
+    np.testing.assert_array_equal(kept["label"].to_numpy(), y)
+    encoded = kept.iloc[:, 1:].to_numpy(np.float32)
+    np.testing.assert_array_equal(encoded, result.to_numpy(np.float32))
+
 
 def test_fit_auto_categorical_and_csv_to_parquet(tmp_path, table, capsys):
     """Without --categorical, strings are embedded; CSV in, Parquet out; the summary's target."""
@@ -272,6 +280,11 @@ def test_transform_errors(tmp_path, table, capsys):
 
     assert main(["transform", encoder_path, tmp_path / "none.csv", "--out", out]) == 2
     assert "DATA file" in error_of(capsys)
+
+    assert main(["transform", encoder_path, data, "--out", out, "--keep", "id"]) == 2
+    assert "--keep names ['id'], which" in error_of(capsys)
+    assert main(["transform", encoder_path, data, "--out", out, "--keep", "x1"]) == 2
+    assert "duplicate columns" in error_of(capsys)
 
     partial = write(X.drop(columns="x1"), tmp_path / "partial.csv")
     assert main(["transform", encoder_path, partial, "--out", out]) == 2
