@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     Examples
     --------
     >>> build_parser().parse_args(["transform", "enc.skembed", "x.csv", "--out", "z.csv"])
-    Namespace(command='transform', encoder='enc.skembed', data='x.csv', out='z.csv')
+    Namespace(command='transform', encoder='enc.skembed', data='x.csv', out='z.csv', keep=None)
     """
     parser = argparse.ArgumentParser(
         prog=PROG,

@@ -10,6 +10,7 @@ that each rule and each error message exists once.
 from __future__ import annotations
 
 import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,8 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
     """Resolve ``encoder``'s per-column parameters against ``table`` (a view of X)."""
     is_categorical = categorical_mask(encoder.categorical_features, table)
     categorical = np.flatnonzero(is_categorical)
+    if isinstance(encoder.categorical_features, str) and table.columns is not None:
+        warn_integer_ids(table, np.flatnonzero(~is_categorical))
     separators = separators_by_column(encoder.separator, table, categorical)
     pretrained, frozen = {}, frozenset()
     if with_pretrained:
@@ -85,6 +88,40 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
         pretrained=pretrained,
         frozen=frozen,
     )
+
+
+ID_LIKE_DISTINCT = 1000  # an "auto"-continuous integer column with this many values, each
+# seen twice or more on average (ids recur; a measured quantity such as a census weight is
+# mostly unique), warns
+
+
+def warn_integer_ids(table, continuous: np.ndarray) -> None:
+    """Warn about integer columns of a frame with many distinct values left continuous.
+
+    Under ``categorical_features="auto"`` a frame's integer columns are numbers; an
+    id stored as integers (a user or product id) then becomes one continuous column,
+    silently. Such a column has thousands of distinct values that recur (at most one
+    distinct value per two rows). Checking costs a sort of each integer column; device
+    tables are skipped.
+    """
+    is_integer = getattr(table, "is_integer", None)
+    if is_integer is None:
+        return
+    for j in continuous:
+        if not is_integer(j):
+            continue
+        values = table.continuous(j)
+        values = values[~np.isnan(values)]
+        n_distinct = len(np.unique(values))
+        if n_distinct >= ID_LIKE_DISTINCT and 2 * n_distinct <= len(values):
+            warnings.warn(
+                f"Column {table.column_label(j)} holds {n_distinct:,} distinct integers and "
+                "is treated as continuous (categorical_features='auto' embeds string, "
+                "category and bool columns of a frame). If it is an id, list it in "
+                "categorical_features; give categorical_features explicitly to silence this.",
+                UserWarning,
+                stacklevel=6,
+            )
 
 
 def check_width_keys(rule, table, categorical: np.ndarray) -> None:

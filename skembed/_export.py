@@ -126,8 +126,8 @@ def read_embeddings(path, *, include_special: bool = True) -> dict:
     >>> path = os.path.join(tempfile.mkdtemp(), "tables.csv")
     >>> _ = encoder.to_csv(path)
     >>> tables = skembed.read_embeddings(path)
-    >>> tables["c0"].shape
-    (5, 2)
+    >>> tables["c0"].shape  # 5 categories, the unknown and the missing rows
+    (7, 2)
     >>> refit = skembed.EntityEmbeddingEncoder(
     ...     pretrained_embeddings=tables, freeze_pretrained=True, max_iter=3, random_state=0
     ... ).fit(X, y)

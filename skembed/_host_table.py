@@ -59,6 +59,15 @@ class Table:
             )
         return np.full(self.n_columns, self.data.dtype.kind in "biuSU", dtype=bool)
 
+    def is_integer(self, j: int) -> bool:
+        """Whether column ``j`` has an integer dtype (NumPy, nullable, Arrow or polars)."""
+        if self.kind == "pandas":
+            dtype = self.data.dtypes.iloc[j]
+            return pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        if self.kind == "polars":
+            return self.data.dtypes[j].is_integer()
+        return self.data.dtype.kind in "iu"
+
     def column_label(self, j: int) -> str:
         """A name for column ``j`` that error messages can show."""
         if self.columns is not None:

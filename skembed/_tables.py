@@ -28,6 +28,8 @@ def as_table(X, *, allow_empty: bool = False) -> Table:
             "X is a polars LazyFrame, a query that has not run yet; expected a DataFrame. "
             "Call X.collect() first."
         )
+    if module_root(X) == "pyarrow" and type(X).__name__ in ("Table", "RecordBatch"):
+        X = X.to_pandas(types_mapper=pd.ArrowDtype)  # keeps the names and the types
     if is_pandas_frame(X):
         duplicated = X.columns[X.columns.duplicated()].unique()
         if len(duplicated):

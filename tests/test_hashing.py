@@ -75,7 +75,7 @@ def test_hash_is_stable_across_processes_and_pinned():
 
 
 def test_buckets_save_load_and_export(tmp_path):
-    """Bucket rows survive save/load; exports mark them "hash" and read_embeddings drops them."""
+    """Bucket rows survive save/load; exports mark them "hash"; include_special=False drops them"""
     X, y = make_frame(300)
     enc = EntityEmbeddingEncoder(min_frequency=40, hash_buckets=5, **FAST).fit(X, y)
     buffer = io.BytesIO()
@@ -86,7 +86,7 @@ def test_buckets_save_load_and_export(tmp_path):
     np.testing.assert_array_equal(loaded.transform(probe), enc.transform(probe))
     path = enc.to_csv(tmp_path / "tables.csv")
     assert (pd.read_csv(path)["row"] == "hash").sum() == 10
-    tables = skembed.read_embeddings(path)
+    tables = skembed.read_embeddings(path, include_special=False)
     assert "<hash 0>" not in tables["city"].index
     assert len(skembed.read_embeddings(path, include_special=True)["city"]) == len(
         enc.get_embeddings("city")

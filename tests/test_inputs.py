@@ -198,3 +198,35 @@ def test_a_column_whose_categories_are_all_pooled_warns():
     X = pd.DataFrame({"id": [f"u{i}" for i in range(100)], "city": ["a", "b"] * 50})
     with pytest.warns(UserWarning, match="'id': all its 100 categories were pooled"):
         EntityEmbeddingEncoder(min_frequency=2, max_iter=1).fit(X, [0, 1] * 50)
+
+
+def test_integer_id_column_left_continuous_warns():
+    """Thousands of recurring integers left continuous warn under "auto"; a census weight not."""
+    import warnings
+
+    from skembed.datasets import load_adult_sample
+
+    X, y = load_adult_sample()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # fnlwgt: 8,497 mostly unique integers, a quantity
+        EntityEmbeddingEncoder(**FAST).fit(X, y)
+    rng = np.random.RandomState(0)
+    ids = X.assign(person_id=rng.randint(0, 3000, len(X)))
+    with pytest.warns(UserWarning, match="'person_id' holds 2,[0-9]{3} distinct integers"):
+        EntityEmbeddingEncoder(**FAST).fit(ids, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # explicit features: no guessing, no warning
+        categorical = [*X.select_dtypes(exclude="number").columns, "person_id"]
+        EntityEmbeddingEncoder(categorical_features=categorical, **FAST).fit(ids, y)
+
+
+def test_pyarrow_table_keeps_its_column_names():
+    """A pyarrow Table is read as a frame: names, Arrow strings as categories."""
+    pa = pytest.importorskip("pyarrow")
+    X, y = make_frame(200)
+    table = pa.Table.from_pandas(X, preserve_index=False)
+    encoder = EntityEmbeddingEncoder(**FAST).fit(table, y)
+    assert encoder.feature_names_in_.tolist() == list(X.columns)
+    assert encoder.categorical_columns_.tolist() == [0, 2]
+    expected = EntityEmbeddingEncoder(**FAST).fit(X, y).transform(X)
+    np.testing.assert_array_equal(encoder.transform(table), expected)

@@ -143,7 +143,7 @@ def test_export_reads_back_exactly(census, tmp_path, suffix):
         expected = encoder.get_embeddings(name)
         assert tables[name].index.tolist() == expected.index.tolist()
         np.testing.assert_array_equal(tables[name].to_numpy(), expected.to_numpy())
-    without = skembed.read_embeddings(path)
+    without = skembed.read_embeddings(path, include_special=False)
     assert "<unknown>" not in without["occupation"].index
 
 
@@ -158,7 +158,7 @@ def test_export_keeps_category_types(tmp_path):
         max_iter=2,
         random_state=0,
     ).fit(X, y)
-    tables = skembed.read_embeddings(encoder.to_csv(tmp_path / "t.csv"))
+    tables = skembed.read_embeddings(encoder.to_csv(tmp_path / "t.csv"), include_special=False)
     assert tables["code"].index.tolist() == [0, 10, 20, 30]
     assert [type(v) for v in tables["ratio"].index] == [float] * 3
     assert tables["flag"].index.tolist() == [False, True]
