@@ -6,6 +6,8 @@ Procrustes on the categories both know, so the downstream model sees one geometr
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ._encode import encode
@@ -16,7 +18,40 @@ from ._values import build_lookup, lookup_codes
 __all__ = ["aligned_table", "cross_fit"]
 
 
-def cross_fit(encoder, X, y, sample_weight, out) -> None:
+def pop_groups(encoder, fit_params: dict):
+    """``groups`` out of ``fit_transform``'s parameters; an error if no ``cv`` uses it."""
+    groups = fit_params.pop("groups", None)
+    if groups is not None and encoder.cv is None:
+        raise ValueError(
+            "groups was passed to fit_transform, but cv is None, so no splitter uses it; "
+            "pass cv=GroupKFold(...) to cross-fit by group, or leave groups out."
+        )
+    return None if groups is None else as_1d(groups)
+
+
+def metadata_routing(encoder):
+    """Get the metadata routing of this encoder (``get_metadata_routing``).
+
+    ``sample_weight`` goes to ``fit`` as requested with ``set_fit_request``; under
+    ``fit_transform``, the splitter of ``cv`` receives what its ``split`` requests
+    (``groups`` for ``GroupKFold``), as scikit-learn's ``TargetEncoder`` routes it.
+
+    Returns
+    -------
+    routing : MetadataRouter
+    """
+    from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+
+    router = MetadataRouter(owner=encoder).add_self_request(encoder)
+    if encoder.cv is not None and not isinstance(encoder.cv, numbers.Integral):
+        router.add(
+            splitter=encoder.cv,
+            method_mapping=MethodMapping().add(caller="fit_transform", callee="split"),
+        )
+    return router
+
+
+def cross_fit(encoder, X, y, sample_weight, out, groups=None) -> None:
     """Overwrite the embedding blocks of ``out`` (the in-sample output) out of fold.
 
     ``encoder`` is fitted on all rows; every fold refits a clone with the same widths.
@@ -26,7 +61,7 @@ def cross_fit(encoder, X, y, sample_weight, out) -> None:
     y = as_1d(y)
     classifier = encoder.target_type_ in ("binary", "multiclass")
     splitter = check_cv(encoder.cv, y, classifier=classifier)  # a generator becomes a list
-    splits = list(splitter.split(np.zeros((len(y), 1)), y))
+    splits = list(splitter.split(np.zeros((len(y), 1)), y, groups))
     check_partition(splits, len(y), encoder.cv)
     columns = as_table(X).columns  # the labels the fold encoders resolve keys by
     keys = [int(j) if columns is None else columns[j] for j in encoder.categorical_columns_]

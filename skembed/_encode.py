@@ -17,7 +17,7 @@ from ._lookup import transform_host
 from ._table_training import fitted_vocabulary
 from ._tables import as_table
 
-__all__ = ["CACHES", "encode", "fitted_vocabularies"]
+__all__ = ["CACHES", "encode", "feature_names_out", "fitted_vocabularies", "input_names"]
 
 CACHES = ("_vocabularies", "_device_tables")
 
@@ -58,6 +58,27 @@ def encode(encoder, X):
 
     cache = encoder.__dict__.setdefault("_device_tables", {})
     return transform_device(encoder, table, vocabularies, separators, cache)
+
+
+def input_names(encoder, input_features=None) -> list:
+    """The names of X's columns seen in fit (``x0, x1, ...`` for arrays), or checked
+    ``input_features`` (``get_feature_names_out``'s argument)."""
+    n = encoder.n_features_in_
+    fitted = getattr(encoder, "feature_names_in_", None)
+    if input_features is None:
+        return list(fitted) if fitted is not None else [f"x{j}" for j in range(n)]
+    input_features = list(input_features)
+    if len(input_features) != n:
+        raise ValueError(
+            f"input_features should have length equal to the number of features seen "
+            f"in fit ({n}), got {len(input_features)}."
+        )
+    if fitted is not None and input_features != list(fitted):
+        raise ValueError(
+            "input_features is not equal to feature_names_in_: expected "
+            f"{list(fitted)}, got {input_features}."
+        )
+    return [str(name) for name in input_features]
 
 
 def feature_names_out(encoder, names: list) -> np.ndarray:

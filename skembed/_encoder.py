@@ -12,8 +12,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._column_plan import auto_embedding_dim
 from ._containers import is_dask_collection
-from ._cross_fit import cross_fit
-from ._encode import CACHES, encode, feature_names_out
+from ._cross_fit import cross_fit, metadata_routing, pop_groups
+from ._encode import CACHES, encode, feature_names_out, input_names
 from ._export import export_embeddings
 from ._fit_memory import all_or_nothing, fit_in_memory
 from ._inspection import embeddings_frame, most_similar, plot_column
@@ -503,7 +503,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         X : {pandas DataFrame, polars DataFrame, array-like} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
         **fit_params : dict
-            ``sample_weight``, passed to ``fit``.
+            ``sample_weight``, passed to ``fit``; ``groups``, passed to the
+            splitter of ``cv`` (``GroupKFold``), also by metadata routing.
 
         Returns
         -------
@@ -512,11 +513,15 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             otherwise each row encoded by the fold model that did not see it,
             in the full model's coordinates (see ``cv``).
         """
+        groups = pop_groups(self, fit_params)
         self.fit(X, y, **fit_params)
         out = encode(self, X)
         if self.cv is not None and y is not None and len(self.categorical_columns_):
-            all_or_nothing(self, cross_fit, self, X, y, fit_params.get("sample_weight"), out)
+            weight = fit_params.get("sample_weight")
+            all_or_nothing(self, cross_fit, self, X, y, weight, out, groups)
         return deliver_output(self, out, X)
+
+    get_metadata_routing = metadata_routing
 
     def transform(self, X):
         """Replace every categorical value by its embedding vector.
@@ -553,7 +558,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             (unless ``continuous="drop"``).
         """
         check_is_fitted(self, "embeddings_")
-        return feature_names_out(self, self._input_names(input_features))
+        return feature_names_out(self, input_names(self, input_features))
 
     def get_embeddings(self, column):
         """The embedding table of one categorical column as a DataFrame.
@@ -700,25 +705,6 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             int, float or bool); the message names it.
         """
         return save(self, path)
-
-    def _input_names(self, input_features):
-        n = self.n_features_in_
-        if input_features is None:
-            if hasattr(self, "feature_names_in_"):
-                return list(self.feature_names_in_)
-            return [f"x{j}" for j in range(n)]
-        input_features = list(input_features)
-        if len(input_features) != n:
-            raise ValueError(
-                f"input_features should have length equal to the number of features seen "
-                f"in fit ({n}), got {len(input_features)}."
-            )
-        if hasattr(self, "feature_names_in_") and input_features != list(self.feature_names_in_):
-            raise ValueError(
-                "input_features is not equal to feature_names_in_: expected "
-                f"{list(self.feature_names_in_)}, got {input_features}."
-            )
-        return [str(name) for name in input_features]
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: the live encoder keeps its caches

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ._categories import extra_row_labels
+from ._encode import input_names
 from ._files import EXTRA_ROWS_ATTR, labelled_frame, read_columns, read_word_vectors, write_columns
 
 __all__ = ["export_embeddings", "load_word_vectors", "read_embeddings"]
@@ -68,7 +69,7 @@ def _from_text(text: str, kind: str):
 
 def export_embeddings(encoder, path, file_format: str | None = None) -> Path:
     """Write every embedding table of a fitted ``encoder`` to ``path``."""
-    names = encoder._input_names(None)
+    names = input_names(encoder)
     width = max(encoder.embedding_dims_, default=0)
     column, row, label, kind, vectors = [], [], [], [], []
     for i, j in enumerate(encoder.categorical_columns_):

@@ -7,19 +7,12 @@ import numbers
 import numpy as np
 
 from ._categories import extra_row_labels
-from ._encode import fitted_vocabularies
+from ._encode import fitted_vocabularies, input_names
 from ._files import EXTRA_ROWS_ATTR, labelled_frame
 from ._layout import encoder_layout
 from ._values import build_lookup, lookup_codes
 
 __all__ = ["categorical_position", "embeddings_frame", "most_similar", "plot_column"]
-
-
-def input_names(encoder) -> list:
-    """The names of X's columns seen in fit (``x0, x1, ...`` for arrays)."""
-    if hasattr(encoder, "feature_names_in_"):
-        return list(encoder.feature_names_in_)
-    return [f"x{j}" for j in range(encoder.n_features_in_)]
 
 
 def categorical_position(encoder, column) -> int:

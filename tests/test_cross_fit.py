@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 
 from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
@@ -103,3 +103,39 @@ def test_a_generator_of_splits_works(frame):
     from_list = EntityEmbeddingEncoder(max_iter=1, random_state=0, cv=splits).fit_transform(X, y)
     generator = EntityEmbeddingEncoder(max_iter=1, random_state=0, cv=(s for s in splits))
     np.testing.assert_array_equal(generator.fit_transform(X, y), from_list)
+
+
+class RecordingGroupKFold(GroupKFold):
+    """GroupKFold that keeps the groups its split received."""
+
+    def split(self, X, y=None, groups=None):
+        self.seen_groups = None if groups is None else np.asarray(groups).copy()
+        return super().split(X, y, groups)
+
+
+def test_groups_reach_the_splitter_directly_and_by_metadata_routing():
+    """fit_transform(groups=...) cross-fits by group; a routed Pipeline passes groups too."""
+    import sklearn
+    from sklearn.pipeline import make_pipeline
+
+    from skembed.datasets import load_adult_sample
+
+    X, y = load_adult_sample()
+    X, y = X.iloc[:1200], np.asarray(y[:1200])
+    groups = np.arange(1200) % 6  # e.g. a household: its rows share a fold
+    params = dict(max_iter=1, random_state=0)
+    direct = EntityEmbeddingEncoder(cv=RecordingGroupKFold(3), **params)
+    Z = direct.fit_transform(X, y, groups=groups)
+    np.testing.assert_array_equal(direct.cv.seen_groups, groups)
+    with pytest.raises(ValueError, match="groups"):  # GroupKFold needs them
+        EntityEmbeddingEncoder(cv=GroupKFold(3), **params).fit_transform(X, y)
+    with pytest.raises(ValueError, match="cv is None, so no splitter uses it"):
+        EntityEmbeddingEncoder(**params).fit_transform(X, y, groups=groups)
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = EntityEmbeddingEncoder(cv=RecordingGroupKFold(3), **params)
+        routed.set_fit_request(sample_weight=False)
+        Z_routed = make_pipeline(routed).fit_transform(X, y, groups=groups)
+        np.testing.assert_array_equal(routed.cv.seen_groups, groups)
+        router = routed.get_metadata_routing()
+        assert "groups" in str(router)
+    np.testing.assert_array_equal(Z_routed, Z)
