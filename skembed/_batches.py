@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ._bags import BagRows
+
 __all__ = [
     "AUTO_BATCH_SIZE",
     "AUTO_BATCH_SIZE_GPU",
@@ -84,6 +86,8 @@ def to_device(
     A tensor is indexed where it is, then moved; a NumPy array is indexed on
     the host, then moved.
     """
+    if isinstance(array, BagRows):  # ragged bags: gathered, then moved
+        return (array if index is None else array.take(index)).to(device)
     if isinstance(array, Tensor):
         if index is not None:
             array = array[torch.as_tensor(index, device=array.device)]

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._bags import padded_bags
+from ._bags import bag_rows, concat_bag_rows
 from ._categories import vocabulary_from_counts
 from ._column_plan import embedding_width, plan_columns, separators_by_column
 from ._continuous import continuous_matrix, scale_columns
@@ -187,9 +187,7 @@ def _partition_arrays(part, names, encoder, target_scaling) -> tuple:
         if j in encoder.bag_columns_:
             cell, codes, uniques = table.bag(j, separators.get(j))
             token_rows, _ = vocabulary.encode(codes, uniques)
-            bags.append(
-                padded_bags(cell, token_rows, n, vocabulary.n_rows, vocabulary.missing_row)
-            )
+            bags.append(bag_rows(cell, token_rows, n, vocabulary.missing_row))
         else:
             codes, uniques = table.factorize(j)
             rows.append(vocabulary.encode(codes, uniques)[0])
@@ -213,19 +211,12 @@ def _partition_arrays(part, names, encoder, target_scaling) -> tuple:
     return (rows, scaled, target, w, *bags)
 
 
-def _concat_chunks(chunks: list[tuple], pads: list[int]) -> tuple:
-    """Rows of several partitions' arrays in one chunk; bags padded to one width."""
+def _concat_chunks(chunks: list[tuple]) -> tuple:
+    """Rows of several partitions' arrays in one chunk (bags stay ragged: no padding)."""
     if len(chunks) == 1:
         return chunks[0]
     fixed = [np.concatenate(arrays) for arrays in zip(*(c[:4] for c in chunks))]
-    bags = []
-    for b, pad in enumerate(pads):
-        width = max(c[4 + b].shape[1] for c in chunks)
-        padded = [
-            np.pad(c[4 + b], ((0, 0), (0, width - c[4 + b].shape[1])), constant_values=pad)
-            for c in chunks
-        ]
-        bags.append(np.concatenate(padded))
+    bags = [concat_bag_rows(list(parts)) for parts in zip(*(c[4:] for c in chunks))]
     return (*fixed, *bags)
 
 
@@ -237,7 +228,6 @@ def _train_streamed(
 
     config = training_config(encoder)
     table_sizes = [v.n_rows for v in vocabularies]
-    pads = [table_sizes[i] for i in sorted(cells)]
     nonempty = [k for k, s in enumerate(summaries) if s["n"]]
     rng = np.random.RandomState(config.seed % (2**32))
     order = rng.permutation(nonempty)
@@ -252,7 +242,7 @@ def _train_streamed(
 
     def load(group) -> tuple:
         tasks = [arrays(parts[k], names, encoder, target_scaling) for k in group]
-        return _concat_chunks(dask_compute(tasks), pads)
+        return _concat_chunks(dask_compute(tasks))
 
     def train_chunks(epoch: int):
         shuffled = np.random.RandomState((config.seed + epoch) % (2**32)).permutation(train_parts)

@@ -213,7 +213,7 @@ def _train_step(
     - continuous: ``(batch, n_continuous)``, float32.
     - target: ``(batch,)`` or ``(batch, n_outputs)``.
     - weight: ``(batch,)``, float32.
-    - bags: one ``(batch, max_bag_i)`` int64 tensor per bag column.
+    - bags: one :class:`~skembed._bags.BagRows` per bag column (``batch`` rows).
     """
     with steps.autocast():
         per_row = steps.loss_fn(rows, continuous, target, bags, steps.generator)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ._bags import padded_bags, unique_per_row
+from ._bags import bag_rows, unique_per_row
 from ._categories import learn_vocabulary
 from ._column_plan import embedding_width, plan_columns
 from ._continuous import continuous_matrix, scale_columns
@@ -276,9 +276,7 @@ def train_tables(encoder, fitted, learned, plan, scaled, target, weight) -> dict
     single = [i for i in range(len(table_sizes)) if i not in bags]
     rows = single_rows(learned.value_rows, single, n)
     bag_inputs = [
-        padded_bags(
-            bags[i], learned.value_rows[i], n, table_sizes[i], vocabularies[i].missing_row
-        )  # fmt: skip
+        bag_rows(bags[i], learned.value_rows[i], n, vocabularies[i].missing_row)
         for i in sorted(bags)
     ]
     replacements = [replacement_rows(v, i in bags) for i, v in enumerate(vocabularies)]

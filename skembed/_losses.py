@@ -39,7 +39,7 @@ class RowLoss(Protocol):
     - continuous: ``(batch, n_continuous)``, float32.
     - target: ``(batch,)`` int64 or ``(batch, n_outputs)`` float32 (ignored
       by the self-supervised loss).
-    - bags: one ``(batch, max_bag_i)`` int64 tensor per bag column.
+    - bags: one :class:`~skembed._bags.BagRows` per bag column (``batch`` rows).
     - output: ``(batch,)``, the loss of each row.
 
     Random choices (masked columns, negatives) are drawn from ``generator``,

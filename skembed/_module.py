@@ -97,8 +97,8 @@ class EntityEmbeddingNet(nn.Module):
     -----
     - codes: ``(batch, n_single)``, int64, row of each single column's table,
       in column order.
-    - bags: one ``(batch, max_bag_i)`` int64 tensor per bag column, in column
-      order; rows are padded with the padding row ``table_sizes[i]``.
+    - bags: one :class:`~skembed._bags.BagRows` per bag column, in column
+      order: each row's table rows, ragged (no padding).
     - continuous: ``(batch, n_continuous)``, float32.
     - output: ``(batch, n_outputs)``, float32 logits or predictions.
     """
@@ -210,7 +210,7 @@ class EntityEmbeddingNet(nn.Module):
         continuous : Tensor
             Standardized continuous inputs.
         bags : sequence of Tensor
-            Rows of each bag column's table, padded with its padding row.
+            Rows of each bag column's table, ragged (:class:`~skembed._bags.BagRows`).
 
         Returns
         -------
@@ -221,7 +221,7 @@ class EntityEmbeddingNet(nn.Module):
         -----
         - codes: ``(batch, n_single)``, int64.
         - continuous: ``(batch, n_continuous)``, float32.
-        - bags: one ``(batch, max_bag_i)`` int64 tensor per bag column.
+        - bags: one :class:`~skembed._bags.BagRows` per bag column (``batch`` rows).
         - output: ``(batch, n_outputs)``.
         """
         parts = []
@@ -231,8 +231,8 @@ class EntityEmbeddingNet(nn.Module):
             codes = codes + self.row_offsets
             for (start, stop), table in zip(self.layout.code_bounds, self.tables):
                 parts.append(table(codes[:, start:stop]).flatten(1))
-        for k, bag in enumerate(bags):
-            parts.append(self.tables[len(self.layout.groups) + k](bag))
+        for k, bag in enumerate(bags):  # ragged: tokens and where each row's start
+            parts.append(self.tables[len(self.layout.groups) + k](bag.values, bag.offsets[:-1]))
         hidden = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         if self._reorder_features:
             hidden = hidden.index_select(1, self.feature_order)

@@ -119,7 +119,7 @@ def train(
     config: TrainingConfig,
     initial_tables: list[np.ndarray | None] | None = None,
     frozen_rows: list[np.ndarray | None] | None = None,
-    bags: list[np.ndarray] | None = None,
+    bags: list | None = None,
     bag_modes: list[str | None] | None = None,
     replacements: list[np.ndarray] | None = None,
     self_supervision: SelfSupervision | None = None,
@@ -148,9 +148,9 @@ def train(
         Rows of each table that keep their initial values: they are written
         back after every optimiser step, so the network only ever sees, and
         the result holds, the initial values bit for bit.
-    bags : list of ndarray of shape (n, max_bag_i), int64, optional
-        Table rows of the list-valued columns, padded with the padding row
-        ``table_sizes[i]``.
+    bags : list of BagRows, optional
+        Table rows of the list-valued columns' tokens, ragged (values and
+        offsets, :class:`~skembed._bags.BagRows`): memory follows the tokens.
     bag_modes : list of {None, "mean", "sum"}, optional
         Per column (all columns, in order): None for single columns.
     replacements : list of ndarray, optional

@@ -86,14 +86,15 @@ class UnknownRowDropout:
         Shape
         -----
         - rows: ``(n, n_single)``, int64 table rows of the single columns.
-        - bags: one ``(n, max_bag_i)`` int64 tensor per bag column.
+        - bags: one :class:`~skembed._bags.BagRows` per bag column.
         - output: the same shapes.
         """
         drop = torch.rand(rows.shape, device=rows.device, generator=generator) < self.rate
         substitute = self.flat_replacement[rows + self.column_offsets]
         rows = torch.where(drop, substitute, rows)
         bags = list(bags)
-        for k, bag in enumerate(bags):
-            drop = torch.rand(bag.shape, device=bag.device, generator=generator) < self.rate
-            bags[k] = torch.where(drop, self.bag_replacements[k][bag], bag)
+        for k, bag in enumerate(bags):  # one draw per token
+            tokens = bag.values
+            drop = torch.rand(tokens.shape, device=tokens.device, generator=generator) < self.rate
+            bags[k] = bag.with_values(torch.where(drop, self.bag_replacements[k][tokens], tokens))
         return rows, bags

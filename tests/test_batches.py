@@ -73,14 +73,17 @@ def test_default_replacements_point_at_the_unknown_row_and_keep_padding():
 
 
 def test_unknown_row_dropout_replaces_values_by_their_replacement():
-    """At rate ~1 every value (bags' padding aside) becomes its replacement; ~0 keeps all."""
+    """At rate ~1 every value (each bag token) becomes its replacement; ~0 keeps all."""
+    from skembed._bags import BagRows
+
     replacements = default_replacements([5, 6, 4], [None, None, "mean"])
     rows = torch.tensor([[0, 1], [4, 5], [2, 3]])
-    bags = [torch.tensor([[0, 4], [1, 2], [4, 4]])]
+    bags = [BagRows(torch.tensor([0, 1, 2, 3]), torch.tensor([0, 1, 3, 4]))]
     dropout = UnknownRowDropout(1.0, replacements, [None, None, "mean"], CPU)
     new_rows, new_bags = dropout(rows, bags)
     assert new_rows.tolist() == [[3, 4]] * 3
-    assert new_bags[0].tolist() == [[2, 4], [2, 2], [4, 4]]
+    assert new_bags[0].values.tolist() == [2, 2, 2, 2]
+    assert torch.equal(new_bags[0].offsets, bags[0].offsets)
     keep = UnknownRowDropout(0.0, replacements, [None, None, "mean"], CPU)
     same_rows, same_bags = keep(rows, bags)
-    assert torch.equal(same_rows, rows) and torch.equal(same_bags[0], bags[0])
+    assert torch.equal(same_rows, rows) and torch.equal(same_bags[0].values, bags[0].values)

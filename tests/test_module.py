@@ -11,6 +11,15 @@ SIZES = [30, 5, 12, 8, 100, 7]
 DIMS = [4, 2, 4, 3, 2, 4]
 
 
+def _ragged(n: int, size: int):
+    """``n`` rows of 1 to 3 random table rows each, as BagRows tensors."""
+    from skembed._bags import BagRows
+
+    lengths = torch.randint(1, 4, (n,))
+    offsets = torch.cat([torch.zeros(1, dtype=torch.int64), torch.cumsum(lengths, 0)])
+    return BagRows(torch.randint(0, size, (int(offsets[-1]),)), offsets)
+
+
 def _per_column_forward(net, codes, cont, bags, modes):
     """The network's output computed with one lookup per column, in column order."""
     parts, single, bag = [], 0, 0
@@ -20,8 +29,8 @@ def _per_column_forward(net, codes, cont, bags, modes):
             parts.append(F.embedding(codes[:, single], table))
             single += 1
         else:
-            size = SIZES[k]
-            parts.append(F.embedding_bag(bags[bag], table, mode=mode, padding_idx=size))
+            values, offsets = bags[bag].values, bags[bag].offsets[:-1]
+            parts.append(F.embedding_bag(values, table, offsets, mode=mode))
             bag += 1
     return net.mlp(torch.cat(parts + [cont], dim=1))
 
@@ -42,7 +51,7 @@ def test_grouped_tables_compute_the_per_column_function(modes):
     assert net.slot(4).sparse and not net.slot(1).sparse
     n = 64
     codes = torch.stack([torch.randint(0, SIZES[k], (n,)) for k in single], dim=1)
-    bags = [torch.randint(0, SIZES[k] + 1, (n, 3)) for k in range(6) if modes[k] is not None]
+    bags = [_ragged(n, SIZES[k]) for k in range(6) if modes[k] is not None]
     cont = torch.randn(n, 2)
     torch.testing.assert_close(
         net(codes, cont, bags), _per_column_forward(net, codes, cont, bags, modes)

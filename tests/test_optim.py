@@ -5,6 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from skembed._bags import BagRows  # noqa: E402
 from skembed._module import EntityEmbeddingNet, MaskedColumnHeads  # noqa: E402
 from skembed._optim import FrozenRows, TableAwareAdam  # noqa: E402
 
@@ -44,7 +45,7 @@ def test_step_trains_dense_and_sparse_tables():
     optimizer = TableAwareAdam(net, learning_rate=0.1, weight_decay=0.0)
     before = [net.slot(k).view().detach().clone() for k in range(4)]
     codes = torch.tensor([[1, 2, 3], [4, 5, 499]])
-    bags = [torch.tensor([[0, 5], [1, 2]])]
+    bags = [BagRows(torch.tensor([0, 5, 1, 2]), torch.tensor([0, 2, 4]))]
     optimizer.zero_grad()
     net(codes, torch.zeros(2, 2), bags).sum().backward()
     optimizer.step()
@@ -70,7 +71,11 @@ def test_frozen_rows_keep_their_values_through_steps():
     codes = torch.tensor([[1, 2, 499], [4, 2, 499], [2, 5, 7]])
     for _ in range(2):
         optimizer.zero_grad()
-        net(codes, torch.zeros(3, 2), [torch.tensor([[0], [1], [2]])]).sum().backward()
+        net(
+            codes,
+            torch.zeros(3, 2),
+            [BagRows(torch.tensor([0, 1, 2]), torch.tensor([0, 1, 2, 3]))],
+        ).sum().backward()
         optimizer.step()
         frozen.restore()
     assert torch.equal(net.slot(0).view()[[1, 4]], values[0])
