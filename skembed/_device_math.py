@@ -25,7 +25,6 @@ __all__ = [
     "to_tensor_like",
     "too_large",
     "torch_dtype",
-    "weighted_mean_std",
 ]
 
 
@@ -39,32 +38,6 @@ def torch_dtype(dtype) -> torch.dtype:
 def bincount(values: Tensor, minlength: int) -> np.ndarray:
     """``np.bincount`` of non-negative int tensor ``values``, as int64 NumPy."""
     return torch.bincount(values, minlength=minlength).cpu().numpy().astype(np.int64)
-
-
-def weighted_mean_std(values: Tensor, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column mean and std ignoring NaN (the encoder's ``_weighted_mean_std``).
-
-    ``values`` is ``(n, p)`` float64 on the device; ``weight`` the ``(n,)``
-    sample weights. Std 0 (or an all-NaN column) becomes 1; columns are divided
-    by their largest magnitude first so values near 1e308 do not overflow.
-    """
-    w = torch.as_tensor(weight, dtype=torch.float64, device=values.device)
-    present = ~torch.isnan(values)
-    w = w[:, None] * present
-    total = w.sum(dim=0)
-    safe_total = torch.where(total > 0, total, 1.0)
-    filled = torch.where(present, values, 0.0)
-    if values.shape[0]:
-        magnitude = filled.abs().amax(dim=0)
-    else:
-        magnitude = torch.zeros(values.shape[1], dtype=values.dtype, device=values.device)
-    magnitude = torch.where(magnitude > 0, magnitude, 1.0)
-    unit = filled / magnitude
-    mean = (w * unit).sum(dim=0) / safe_total
-    var = (w * (unit - mean) ** 2).sum(dim=0) / safe_total
-    mean, std = mean * magnitude, var.sqrt() * magnitude
-    std = torch.where((std > 0) & torch.isfinite(std), std, 1.0)
-    return mean.cpu().numpy(), std.cpu().numpy()
 
 
 def scale(values: Tensor, mean: np.ndarray, std: np.ndarray) -> Tensor:

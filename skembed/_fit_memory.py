@@ -101,14 +101,9 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
         print(f"skembed fit: {describe_target(target.target_type, target.classes)}")
     plan = plan_columns(encoder, table)
     cont = continuous_matrix(table, plan.continuous)
-    if table.on_device:  # the data stay on their device; statistics come back
-        from ._device_math import weighted_mean_std as device_mean_std
-
-        mean, scale = device_mean_std(cont, weight)
-        scaled = scale_columns(cont, mean, scale).float()
-    else:
-        mean, scale = weighted_mean_std(cont, weight)
-        scaled = scale_columns(cont, mean, scale).astype(np.float32)
+    mean, scale = weighted_mean_std(cont, weight)  # device data stay where they are
+    scaled = scale_columns(cont, mean, scale)
+    scaled = scaled.float() if table.on_device else scaled.astype(np.float32)
     bag_columns = np.array(
         [j for j in plan.categorical if j in plan.separators or table.is_list(j)], dtype=np.int64
     )

@@ -35,34 +35,57 @@ def check_sample_weight(weight: np.ndarray | None, n: int) -> np.ndarray:
     return weight
 
 
-def weighted_mean_std(values: np.ndarray, weight: np.ndarray):
+def weighted_mean_std(values, weight):
     """Per-column mean and std ignoring NaN; std 0 (or all-NaN) becomes 1.
 
     The columns are divided by their largest magnitude first, so values near
     the float64 limit (1e308) give a finite mean and std instead of overflowing.
+    One formula for NumPy arrays and for torch tensors on any device (device-
+    resident input keeps its data there; only the two small results move).
+    Dask partitions combine per-partition moments instead
+    (``_dask_statistics.combined_moments``): a stream has no second pass.
 
     Parameters
     ----------
-    values : ndarray of shape (n_rows, n_columns)
+    values : ndarray or Tensor of shape (n_rows, n_columns), float64
     weight : ndarray of shape (n_rows,)
 
     Returns
     -------
     mean, std : ndarray of shape (n_columns,)
     """
-    present = ~np.isnan(values)
+    xp = np if isinstance(values, np.ndarray) else _namespace(values)
+    if xp is not np:
+        weight = xp.as_tensor(weight, dtype=values.dtype, device=values.device)
+    present = ~xp.isnan(values)
     w = weight[:, None] * present
     total = w.sum(axis=0)
-    safe_total = np.where(total > 0, total, 1.0)
-    filled = np.where(present, values, 0.0)
-    magnitude = np.abs(filled).max(axis=0, initial=0.0)
-    magnitude = np.where(magnitude > 0, magnitude, 1.0)
+    safe_total = xp.where(total > 0, total, 1.0)
+    filled = xp.where(present, values, 0.0)
+    magnitude = xp.abs(filled).max(axis=0, initial=0.0) if xp is np else _column_max(filled)
+    magnitude = xp.where(magnitude > 0, magnitude, 1.0)
     unit = filled / magnitude
     mean = (w * unit).sum(axis=0) / safe_total
     var = (w * (unit - mean) ** 2).sum(axis=0) / safe_total
-    mean, scale = mean * magnitude, np.sqrt(var) * magnitude
-    scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    mean, scale = mean * magnitude, xp.sqrt(var) * magnitude
+    scale = xp.where((scale > 0) & xp.isfinite(scale), scale, 1.0)
+    if xp is not np:
+        return mean.cpu().numpy(), scale.cpu().numpy()
     return mean, scale
+
+
+def _namespace(values):
+    """The array library of ``values`` (torch for a tensor), imported already."""
+    import sys
+
+    return sys.modules[type(values).__module__.split(".")[0]]
+
+
+def _column_max(tensor):
+    """Per-column maximum of a (possibly empty) tensor, 0 for no rows."""
+    if tensor.shape[0]:
+        return tensor.abs().amax(dim=0)
+    return tensor.new_zeros(tensor.shape[1])
 
 
 def seed_from(random_state) -> int:
