@@ -312,6 +312,41 @@ def polars_copy(X: pd.DataFrame):
         return None
 
 
+@settings(
+    max_examples=8,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(data=st.data())
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_fits_in_threads_equal_the_fit_alone_on_hostile_tables(data):
+    """Two fits of a drawn table in two threads give the arrays of the same fit alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, _, y = data.draw(tables())
+    params = {**data.draw(settings_for(X)), "random_state": 3}
+
+    def fit():
+        try:
+            return [t.copy() for t in EntityEmbeddingEncoder(**params).fit(X, y).embeddings_]
+        except (ValueError, TypeError) as exc:  # a clear error: the same in every thread
+            return type(exc).__name__
+
+    alone = fit()
+    event("error" if isinstance(alone, str) else "fitted")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        together = [f.result() for f in [pool.submit(fit), pool.submit(fit)]]
+    for result in together:
+        if isinstance(alone, str):
+            assert result == alone
+        else:
+            assert len(result) == len(alone)
+            for a, b in zip(result, alone):
+                np.testing.assert_array_equal(a, b)
+
+
 @PROPERTY_SETTINGS
 @given(
     categories=st.lists(
