@@ -10,10 +10,10 @@ import numbers
 
 import numpy as np
 
+from ._alignment import procrustes_onto
 from ._encode import encode
 from ._layout import encoder_layout
 from ._tables import as_1d, as_table, take_rows
-from ._values import build_lookup, lookup_codes
 
 __all__ = ["aligned_table", "cross_fit"]
 
@@ -104,23 +104,9 @@ def check_partition(splits: list, n: int, cv) -> None:
 
 
 def aligned_table(fold, full, i: int) -> np.ndarray:
-    """Fold ``i``-th table moved into the full model's coordinates.
-
-    Orthogonal Procrustes on the categories both models know: the rotation
-    ``R`` and translation minimising ``sum_k w_k |(a_k - mu_a) R + mu_b - b_k|^2``
-    with ``w_k`` the fold's count of category ``k``.
-    """
-    from scipy.linalg import orthogonal_procrustes
-
-    source, target = fold.embeddings_[i].astype(np.float64), full.embeddings_[i]
-    position = lookup_codes(build_lookup(full.categories_[i]), fold.categories_[i])
-    shared = np.flatnonzero(position >= 0)
-    if len(shared) == 0:  # nothing to align on: keep the fold's own coordinates
-        return fold.embeddings_[i]
-    weight = fold.category_counts_[i][shared].astype(np.float64) + 1.0
-    a, b = source[shared], target[position[shared]].astype(np.float64)
-    mu_a = weight @ a / weight.sum()
-    mu_b = weight @ b / weight.sum()
-    root = np.sqrt(weight)[:, None]
-    rotation, _ = orthogonal_procrustes(root * (a - mu_a), root * (b - mu_b))
-    return ((source - mu_a) @ rotation + mu_b).astype(np.float32)
+    """Fold ``i``-th table moved into the full model's coordinates (weighted by the
+    fold's counts; see :func:`skembed._alignment.procrustes_onto`)."""
+    return procrustes_onto(
+        fold.embeddings_[i], fold.categories_[i], fold.category_counts_[i],
+        full.embeddings_[i], full.categories_[i],
+    ).table  # fmt: skip

@@ -19,6 +19,7 @@ from ._fit_memory import all_or_nothing, fit_in_memory
 from ._inspection import embeddings_frame, most_similar, plot_column
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._persistence import persistable, save
+from ._refit import align_encoder
 from ._routing import deliver_output, route_outputs
 
 __all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
@@ -341,6 +342,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     feature_names_in_ : ndarray of str
         Column names seen in ``fit``, when they are all strings.
+
+    alignment_drift_ : dict of str to (int, float, float)
+        After :meth:`align`: per column, the shared categories and their mean
+        distance to the reference's rows before and after the move.
 
     See Also
     --------
@@ -677,6 +682,17 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "embeddings_")
         return export_embeddings(self, path, "csv")
+
+    def align(self, reference):
+        """Rotate and shift each table onto a previous fit's coordinates; returns self.
+
+        Weighted orthogonal Procrustes on the categories both fits know, per
+        same-named column (widths must match); distances inside a table do not
+        change. Sets ``alignment_drift_``. See the user guide's refits page.
+        """
+        check_is_fitted(self, "embeddings_")
+        align_encoder(self, reference)
+        return self
 
     def save(self, path):
         """Save the encoder to a file that can be loaded without pickle.
