@@ -297,8 +297,10 @@ def run_transform(args) -> int:
     check_transform_columns(data, columns, names, encoder.n_features_in_)
     output_names = [str(c) for c in encoder.get_feature_names_out()]
     keep = check_keep_columns(args.keep, data, columns, output_names)
-    if frame is None:
-        frame = read_table(data, kind, string_columns=string_category_columns(encoder, names))
+    if frame is None:  # kept columns are read as text too: "007" stays "007"
+        strings = string_category_columns(encoder, names)
+        strings += [name for name in keep if names is None or name not in names]
+        frame = read_table(data, kind, string_columns=strings)
     X = frame[names] if names is not None else frame.to_numpy()
     try:
         Z = encoder.transform(X)

@@ -67,6 +67,8 @@ def cross_fit(encoder, X, y, sample_weight, out, groups=None) -> None:
     keys = [int(j) if columns is None else columns[j] for j in encoder.categorical_columns_]
     params = encoder.get_params(deep=False)  # not clone(): a generator cv cannot be copied
     params.update(cv=None, embedding_dim=dict(zip(keys, encoder.embedding_dims_)))
+    if encoder.target_type_ in ("binary", "multiclass", "continuous"):  # as the full model,
+        params.update(target_type=encoder.target_type_)  # not re-detected on a fold
     blocks = encoder_layout(encoder).blocks()
     for train_idx, test_idx in splits:
         fold = type(encoder)(**params)

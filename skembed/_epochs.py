@@ -168,11 +168,19 @@ def _train_epoch(steps: Steps, chunks: Iterable[list[Tensor]]) -> float:
     :func:`batch_bounds` already merges a last lone row into the batch before.
     """
     total, n_train = torch.zeros((), device=steps.device), 0
+    skipped = 0
     for chunk in chunks:
         if chunk[0].shape[0] < 2:
+            skipped += chunk[0].shape[0]
             continue
         total += _train_chunk(steps, chunk)
         n_train += chunk[0].shape[0]
+    if n_train == 0 and skipped:
+        raise ValueError(
+            f"No training step ran: every training buffer held a single row ({skipped} rows "
+            "in all), and batch normalisation cannot train on one row. Raise "
+            "partitions_per_buffer, or repartition the Dask DataFrame into larger partitions."
+        )
     return float(total) / (max(n_train, 1) * steps.weight_scale)
 
 

@@ -80,11 +80,17 @@ def fit_in_memory(encoder, X, y, sample_weight) -> None:
     validate_data(encoder, table.data, reset=True, skip_check_array=True)
     if sample_weight is not None:
         sample_weight = check_sample_weight(as_1d(sample_weight), table.n_rows)
+        if y is not None and len(as_1d(y)) != table.n_rows:
+            raise ValueError(
+                f"X has {table.n_rows} rows but y has {len(as_1d(y))}; they must have the "
+                "same length."
+            )
         if (sample_weight == 0).any():  # weight 0 is as if the row were absent
             keep = np.flatnonzero(sample_weight)
             table, sample_weight = as_table(take_rows(X, keep)), sample_weight[keep]
             y = None if y is None else as_1d(y)[keep]
     vars(encoder).update(fit_tables(encoder, table, y, sample_weight))
+    vars(encoder).pop("alignment_drift_", None)  # a new fit is not aligned
     fitted_vocabularies(encoder)  # the lookups transform needs, built once here
 
 

@@ -9,6 +9,7 @@ positions from :func:`output_layout`, so that the rule exists once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,7 +102,9 @@ def check_output_names(names: list, categorical, continuous, dims, keep_continuo
         return
     kept = {names[j] for j in continuous}
     name = next(v for v in out if v in kept and out.count(v) > 1)
-    owner = next(names[j] for j in categorical if name.startswith(f"{names[j]}_emb"))
+    owner = next(
+        names[j] for j in categorical if re.fullmatch(rf"{re.escape(names[j])}_emb\d+", name)
+    )
     raise ValueError(
         f"The embedding of column {owner!r} would be named {name!r}, which is also the name "
         f"of a column passed through, so the output would have duplicate columns. Rename "

@@ -25,8 +25,8 @@ def check_unseen(table, j: int, unseen, handle_unknown: str) -> None:
         more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
         raise ValueError(
             f"Found unknown categories in column {table.column_label(j)} during "
-            f"transform: {shown}{more}. They were not seen in fit. Use "
-            "handle_unknown='embed' to give them the trained unknown vector."
+            f"transform: {shown}{more}. They were not seen in fit (rows of sample_weight 0 "
+            "do not count). Use handle_unknown='embed' to give them the trained unknown vector."
         )
 
 

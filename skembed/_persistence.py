@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def persistable(cls: type) -> type:
 
 
 FORMAT_NAME = "skembed.EntityEmbeddingEncoder"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: transform puts each embedding block in its column's place
 MANIFEST = "skembed.json"
 MANIFEST_CHECKSUM = "skembed.json.sha256"
 _MAX_MANIFEST_BYTES = 256 * 2**20
@@ -193,6 +194,16 @@ def load(path):
                 f"{source} was written by skembed {manifest.get('skembed_version')} in "
                 f"file format {version}, but this skembed {__version__} reads formats up "
                 f"to {FORMAT_VERSION}. Upgrade skembed (pip install -U skembed) to load it."
+            )
+        if version < 2:
+            warnings.warn(
+                f"{source} was written by skembed {manifest.get('skembed_version')} (file "
+                "format 1), whose transform put every embedding block first and the other "
+                "columns after them; this skembed puts each block in its column's place "
+                "(get_feature_names_out gives the order). Reorder the columns a model trained "
+                "on the old output reads, or refit.",
+                UserWarning,
+                stacklevel=2,
             )
         cls = ESTIMATORS.get(manifest.get("estimator"))
         if cls is None:

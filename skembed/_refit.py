@@ -19,9 +19,7 @@ __all__ = ["align_encoder"]
 
 def align_encoder(encoder, reference) -> None:
     """Move every table of fitted ``encoder`` onto ``reference``'s, column by column."""
-    if not hasattr(reference, "embedding_dims_") and not hasattr(
-        reference, "categorical_features"
-    ):
+    if not callable(getattr(reference, "get_embeddings", None)):  # not our encoder
         raise TypeError(
             f"reference must be a fitted EntityEmbeddingEncoder, got {type(reference).__name__}."
         )

@@ -61,6 +61,8 @@ def take_rows(X, index: np.ndarray):
     """Rows ``index`` of a pandas or polars DataFrame, or of an array."""
     if is_pandas_frame(X):
         return X.iloc[index]
+    if module_root(X) == "pyarrow" and hasattr(X, "take"):  # a Table or RecordBatch
+        return X.take(np.asarray(index))
     if is_polars_frame(X):
         return X[index]
     if device_kind(X) == "cudf":

@@ -139,6 +139,11 @@ def test_fit_transform_round_trip_matches_python_api(tmp_path, table, suffix, ca
     np.testing.assert_array_equal(kept["label"].to_numpy(), y)
     encoded = kept.iloc[:, 1:].to_numpy(np.float32)
     np.testing.assert_array_equal(encoded, result.to_numpy(np.float32))
+    ids = pd.Series([f"{k:05d}" for k in range(len(X))], dtype="str")  # "00042" stays text
+    with_ids = write(X.assign(label=y, ref=ids), tmp_path / f"ids{suffix}")
+    assert main(["transform", encoder_path, with_ids, "--out", out, "--keep", "ref"]) == 0
+    kept = pd.read_csv(out, dtype={"ref": str}) if suffix == ".csv" else pd.read_parquet(out)
+    assert kept["ref"].tolist() == ids.tolist()
 
 
 def test_fit_auto_categorical_and_csv_to_parquet(tmp_path, table, capsys):

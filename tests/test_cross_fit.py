@@ -139,3 +139,35 @@ def test_groups_reach_the_splitter_directly_and_by_metadata_routing():
         router = routed.get_metadata_routing()
         assert "groups" in str(router)
     np.testing.assert_array_equal(Z_routed, Z)
+
+
+def test_folds_train_the_full_models_target_type():
+    """A fold that misses a rare value keeps the full model's loss (no re-detection per fold)."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"c": rng.choice(list("abcdef"), 300)})
+    y = rng.integers(0, 20, 300)
+    y[:3] = 20  # 21 distinct integers: continuous; a fold without them would see 20: classes
+    seen = []
+    original = EntityEmbeddingEncoder.fit
+
+    def recording_fit(self, X, y=None, sample_weight=None):
+        result = original(self, X, y, sample_weight)
+        seen.append(self.target_type_)
+        return result
+
+    EntityEmbeddingEncoder.fit = recording_fit
+    try:
+        EntityEmbeddingEncoder(cv=KFold(3), max_iter=1, random_state=0).fit_transform(X, y)
+    finally:
+        EntityEmbeddingEncoder.fit = original
+    assert seen == ["continuous"] * 4
+
+
+def test_cv_with_a_pyarrow_table():
+    """Cross-fitting takes the rows of a pyarrow Table (it used to fail indexing it)."""
+    pa = pytest.importorskip("pyarrow")
+    X, y = make_frame(300)
+    table = pa.Table.from_pandas(X, preserve_index=False)
+    Z = EntityEmbeddingEncoder(cv=3, max_iter=1, random_state=0).fit_transform(table, y)
+    expected = EntityEmbeddingEncoder(cv=3, max_iter=1, random_state=0).fit_transform(X, y)
+    np.testing.assert_array_equal(Z, expected)

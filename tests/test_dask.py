@@ -217,3 +217,12 @@ def test_a_one_row_partition_never_reaches_batch_norm_alone():
         encoder = EntityEmbeddingEncoder(max_iter=2, random_state=seed, partitions_per_buffer=1)
         encoder.fit(ddf[["c", "n"]], ddf["y"])
         assert all(np.isfinite(t).all() for t in encoder.embeddings_)
+
+
+def test_only_one_row_buffers_is_a_clear_error():
+    """If every training buffer holds one row, nothing can train: an error says how to fix it."""
+    frame = pd.DataFrame({"c": list("abcdef"), "y": [0, 1, 0, 1, 0, 1]})
+    ddf = dd.from_pandas(frame, npartitions=6)
+    encoder = EntityEmbeddingEncoder(max_iter=2, random_state=0, partitions_per_buffer=1)
+    with pytest.raises(ValueError, match="every training buffer held a single row"):
+        encoder.fit(ddf[["c"]], ddf["y"])

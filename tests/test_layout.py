@@ -116,3 +116,11 @@ def test_all_missing_column_of_a_tensor_warns_and_transforms():
     start = encoder.embedding_dims_[0]
     np.testing.assert_array_equal(Z[0, start : start + 2].numpy(), table[0])  # unknown row
     np.testing.assert_array_equal(Z[1, start : start + 2].numpy(), table[1])  # missing row
+
+
+def test_the_collision_error_names_the_column_that_makes_the_name():
+    """With columns a and a_emb both embedded, a passthrough a_emb_emb0 is blamed on a_emb."""
+    X = pd.DataFrame({"a": list("xy") * 50, "a_emb": list("uvw") * 33 + ["u"], "a_emb_emb0": 1.0})
+    y = np.arange(100) % 2
+    with pytest.raises(ValueError, match="column 'a_emb' would be named 'a_emb_emb0'"):
+        EntityEmbeddingEncoder(categorical_features=["a", "a_emb"], **FAST).fit(X, y)

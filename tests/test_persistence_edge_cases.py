@@ -141,3 +141,32 @@ def test_save_into_a_missing_folder_names_the_target(tmp_path):
     target = tmp_path / "nope" / "e.skembed"
     with pytest.raises(FileNotFoundError, match=r"the folder .*nope' does not exist"):
         encoder.save(target)
+
+
+def test_a_file_of_format_1_loads_with_a_warning_about_the_new_column_order(tmp_path):
+    """Files written before the layout change load, and say that the output order changed."""
+    import hashlib
+    import json
+    import zipfile
+
+    import numpy as np
+
+    from conftest import make_frame
+    from skembed import EntityEmbeddingEncoder, load
+
+    X, y = make_frame(200)
+    path = tmp_path / "old.skembed"
+    EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(X, y).save(path)
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(entries["skembed.json"])
+    manifest["format_version"] = 1
+    entries["skembed.json"] = json.dumps(manifest).encode()
+    entries["skembed.json.sha256"] = hashlib.sha256(entries["skembed.json"]).hexdigest().encode()
+    old = tmp_path / "format1.skembed"
+    with zipfile.ZipFile(old, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    with pytest.warns(UserWarning, match="file format 1.*each block in its column's place"):
+        encoder = load(old)
+    assert np.isfinite(encoder.transform(X)[:, 0]).all()

@@ -66,3 +66,17 @@ def test_align_refuses_different_widths_and_foreign_columns(census):
         other.align(last)
     with pytest.raises(TypeError, match="fitted EntityEmbeddingEncoder"):
         last.align(LogisticRegression().fit([[0], [1]], [0, 1]))
+
+
+def test_a_refit_drops_the_alignment_drift(census):
+    """fit after align leaves no stale alignment_drift_ (the new tables are not aligned)."""
+    (X1, y1), (X2, y2), _ = census
+    last = EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(X1, y1)
+    widths = dict(zip(CATEGORICAL, last.embedding_dims_))
+    new = EntityEmbeddingEncoder(embedding_dim=widths, max_iter=1, random_state=1).fit(X2, y2)
+    assert hasattr(new.align(last), "alignment_drift_")
+    assert not hasattr(new.fit(X2, y2), "alignment_drift_")
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    with pytest.raises(TypeError, match="fitted EntityEmbeddingEncoder"):
+        new.align(HistGradientBoostingClassifier())

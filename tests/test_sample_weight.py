@@ -79,3 +79,28 @@ def test_all_zero_weights_is_a_clear_error(census):
     X, y = census
     with pytest.raises(ValueError, match="at least one non-zero"):
         EntityEmbeddingEncoder(**FAST).fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_zero_weights_with_a_pyarrow_table_and_a_short_y(census):
+    """Dropping weight-0 rows works on a pyarrow Table; a y of the wrong length names both."""
+    pa = pytest.importorskip("pyarrow")
+    X, y = census
+    weight = np.ones(len(y))
+    weight[:30] = 0.0
+    table = pa.Table.from_pandas(X, preserve_index=False)
+    from_arrow = EntityEmbeddingEncoder(**FAST).fit(table, y, sample_weight=weight)
+    from_pandas = EntityEmbeddingEncoder(**FAST).fit(X, y, sample_weight=weight)
+    for a, b in zip(from_arrow.embeddings_, from_pandas.embeddings_):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=f"X has {len(y)} rows but y has {len(y) - 1}"):
+        EntityEmbeddingEncoder(**FAST).fit(X, y[:-1], sample_weight=weight)
+
+
+def test_a_category_seen_only_at_weight_zero_is_unknown_and_the_error_says_why(census):
+    """Under handle_unknown="error", such a category raises and the message names the weights."""
+    X, y = census
+    weight = np.ones(len(y))
+    weight[:30] = 0.0
+    encoder = EntityEmbeddingEncoder(handle_unknown="error", **FAST)
+    with pytest.raises(ValueError, match="'Atlantis'.*rows of sample_weight 0 do not count"):
+        encoder.fit_transform(X, y, sample_weight=weight)
