@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._files import vector_table
+from ._validation import caller_stacklevel
 
 __all__ = ["ColumnPlan", "auto_embedding_dim", "embedding_width", "plan_columns"]
 
@@ -120,7 +121,7 @@ def warn_integer_ids(table, continuous: np.ndarray) -> None:
                 "category and bool columns of a frame). If it is an id, list it in "
                 "categorical_features; give categorical_features explicitly to silence this.",
                 UserWarning,
-                stacklevel=6,
+                stacklevel=caller_stacklevel(),
             )
 
 

@@ -31,7 +31,7 @@ from ._table_training import (
 from ._tables import as_1d, as_table, take_rows
 from ._target import EncodedTarget, describe_target, encode_target
 from ._threads import resolve_n_jobs, torch_threads
-from ._validation import validate_params
+from ._validation import caller_stacklevel, validate_params
 
 __all__ = ["all_or_nothing", "fit_in_memory", "fit_tables"]
 
@@ -204,7 +204,7 @@ def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedCol
                 "vector and the column's output carries no information. Lower min_frequency, "
                 "give it hash_buckets, or drop the column.",
                 UserWarning,
-                stacklevel=6,
+                stacklevel=caller_stacklevel(),
             )
         learned.categories.append(vocabulary.categories)
         learned.infrequent.append(vocabulary.infrequent)
@@ -240,7 +240,7 @@ def warn_nothing_to_embed(table, j: int) -> None:
         "unknown row, so its output carries no information. Drop the column or fill its "
         "missing values.",
         UserWarning,
-        stacklevel=6,
+        stacklevel=caller_stacklevel(),
     )
 
 

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from ._validation import caller_stacklevel
 from ._values import build_lookup, lookup_codes
 
 __all__ = ["initial_table", "match_labels"]
@@ -33,7 +34,7 @@ def match_labels(table, j: int, uniques: np.ndarray, values: np.ndarray, matrix:
             f"{table.column_label(j)} occurs in X (e.g. table {list(values[:3])} vs X "
             f"{list(uniques[:3])}); check that the labels have the same type and spelling.",
             UserWarning,
-            stacklevel=5,
+            stacklevel=caller_stacklevel(),
         )
     return values, matrix
 

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
 from ._stats import weighted_mean_std
+from ._validation import caller_stacklevel
 from ._values import is_missing
 
 __all__ = [
@@ -104,7 +105,7 @@ def integer_target_type(values: np.ndarray) -> str:
                 "quantities (ratings, counts, scores), pass target_type='continuous'; pass "
                 "target_type='multiclass' to keep this choice without the warning.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=caller_stacklevel(),
             )
         return "multiclass"
     if codes:
@@ -114,7 +115,7 @@ def integer_target_type(values: np.ndarray) -> str:
             "rarely class labels. If they are codes of classes, pass "
             "target_type='multiclass'; pass target_type='continuous' to silence this.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=caller_stacklevel(),
         )
     return "continuous"
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Interval", "InvalidParameterError", "Options", "validate_params"]
+__all__ = ["Interval", "InvalidParameterError", "Options", "caller_stacklevel", "validate_params"]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -145,3 +145,19 @@ def validate_params(estimator) -> None:
             f"The {name!r} parameter of {type(estimator).__name__} must be {expected}. "
             f"Got {value!r} instead."
         )
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside skembed.
+
+    Warnings raised deep in a fit (an all-missing column, an id left continuous, an
+    ambiguous integer target) then name the user's line, however many internal calls
+    (in-memory, Dask, cross-fitting, a Pipeline) lie between.
+    """
+    import sys
+
+    inside = (__name__.rsplit(".", 1)[0] + ".", "sklearn.utils.")  # and set_output's wrapper
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(inside):
+        frame, level = frame.f_back, level + 1
+    return level

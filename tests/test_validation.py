@@ -49,3 +49,24 @@ def test_interval_and_options_constraints():
     for bad in (Estimator(1.0, "a"), Estimator(0.5, "c")):
         with pytest.raises(InvalidParameterError):
             validate_params(bad)
+
+
+def test_fit_warnings_point_at_the_callers_line():
+    """Warnings raised deep inside fit name the user's file, not a skembed module."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from skembed import EntityEmbeddingEncoder
+
+    X = pd.DataFrame({"c": list("abc") * 20, "empty": [None] * 60})
+    y = np.arange(60) % 5 + 1  # ratings 1-5: the ambiguous-integer warning too
+    for method in ("fit", "fit_transform"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            getattr(
+                EntityEmbeddingEncoder(categorical_features=["c", "empty"], max_iter=1), method
+            )(X, y)
+        files = {w.filename for w in caught if issubclass(w.category, UserWarning)}
+        assert files == {__file__}, files
