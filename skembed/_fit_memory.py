@@ -29,7 +29,7 @@ from ._table_training import (
     training_config,
 )
 from ._tables import as_1d, as_table, take_rows
-from ._target import EncodedTarget, describe_target, encode_target
+from ._target import EncodedTarget, check_target_length, describe_target, encode_target
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import caller_stacklevel, validate_params
 
@@ -80,11 +80,8 @@ def fit_in_memory(encoder, X, y, sample_weight) -> None:
     validate_data(encoder, table.data, reset=True, skip_check_array=True)
     if sample_weight is not None:
         sample_weight = check_sample_weight(as_1d(sample_weight), table.n_rows)
-        if y is not None and len(as_1d(y)) != table.n_rows:
-            raise ValueError(
-                f"X has {table.n_rows} rows but y has {len(as_1d(y))}; they must have the "
-                "same length."
-            )
+        if y is not None:  # before rows are dropped, so that the message counts them all
+            check_target_length(as_1d(y), table.n_rows)
         if (sample_weight == 0).any():  # weight 0 is as if the row were absent
             keep = np.flatnonzero(sample_weight)
             table, sample_weight = as_table(take_rows(X, keep)), sample_weight[keep]

@@ -135,10 +135,15 @@ def check_classes(kind: str, classes: np.ndarray) -> None:
         )
 
 
-def encode_target(y: np.ndarray, n: int, weight: np.ndarray, target_type: str) -> EncodedTarget:
-    """Check ``y`` (1-D or 2-D, ``n`` rows) and turn it into the training target."""
+def check_target_length(y: np.ndarray, n: int) -> None:
+    """Raise unless ``y`` has one entry per row of X (``n`` rows)."""
     if y.shape[0] != n:
         raise ValueError(f"X has {n} rows but y has {y.shape[0]}; they must have the same length.")
+
+
+def encode_target(y: np.ndarray, n: int, weight: np.ndarray, target_type: str) -> EncodedTarget:
+    """Check ``y`` (1-D or 2-D, ``n`` rows) and turn it into the training target."""
+    check_target_length(y, n)
     if y.ndim == 2 and y.shape[1] == 1 and target_type != "continuous":
         y = y.ravel()
     if y.ndim > 2 or y.ndim == 0:
