@@ -53,7 +53,7 @@ class Writer:
     def add(self, array: np.ndarray) -> str:
         name = f"arrays/{len(self.arrays)}.npy"
         buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        np.save(buffer, np.require(array, requirements="C"), allow_pickle=False)  # keeps 0-d
         self.arrays[name] = buffer.getvalue()
         return name
 

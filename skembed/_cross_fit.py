@@ -13,9 +13,11 @@ import numpy as np
 from ._alignment import procrustes_onto
 from ._encode import encode
 from ._layout import encoder_layout
+from ._stats import seed_from
 from ._tables import as_1d, as_table, take_rows
+from ._validation import all_or_nothing
 
-__all__ = ["aligned_table", "cross_fit"]
+__all__ = ["aligned_table", "cross_fit", "encode_training_rows"]
 
 
 def pop_groups(encoder, fit_params: dict):
@@ -51,17 +53,25 @@ def metadata_routing(encoder):
     return router
 
 
+def encode_training_rows(encoder, X, y, sample_weight, groups):
+    """``fit_transform``'s output for the rows ``encoder`` was just fitted on.
+
+    In sample without ``cv`` (or ``y``); otherwise each row by a fold model that did
+    not see it. If cross-fitting raises, the fitted state stays as it was.
+    """
+    out = encode(encoder, X)
+    if encoder.cv is not None and y is not None and len(encoder.categorical_columns_):
+        all_or_nothing(encoder, cross_fit, encoder, X, y, sample_weight, out, groups)
+    return out
+
+
 def cross_fit(encoder, X, y, sample_weight, out, groups=None) -> None:
     """Overwrite the embedding blocks of ``out`` (the in-sample output) out of fold.
 
     ``encoder`` is fitted on all rows; every fold refits a clone with the same widths.
     """
-    from sklearn.model_selection import check_cv
-
     y = as_1d(y)
-    classifier = encoder.target_type_ in ("binary", "multiclass")
-    splitter = check_cv(encoder.cv, y, classifier=classifier)  # a generator becomes a list
-    splits = list(splitter.split(np.zeros((len(y), 1)), y, groups))
+    splits = list(fold_splitter(encoder, y).split(np.zeros((len(y), 1)), y, groups))
     check_partition(splits, len(y), encoder.cv)
     columns = as_table(X).columns  # the labels the fold encoders resolve keys by
     keys = [int(j) if columns is None else columns[j] for j in encoder.categorical_columns_]
@@ -83,6 +93,24 @@ def cross_fit(encoder, X, y, sample_weight, out, groups=None) -> None:
             test_idx = index_rows(out, test_idx)
         for start, stop in blocks:  # continuous columns do not depend on the fit
             out[test_idx, start:stop] = held_out[:, start:stop]
+
+
+def fold_splitter(encoder, y):
+    """The splitter of ``cv``: an int gives shuffled folds (stratified for classes).
+
+    Shuffled, as ``TargetEncoder``'s: rows stored in order (all rows of one id
+    together, or by date) would otherwise put each id in a fold of its own, and its
+    out-of-fold vector would say nothing of it. The shuffle is seeded by
+    ``random_state``.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+
+    classifier = encoder.target_type_ in ("binary", "multiclass")
+    if isinstance(encoder.cv, numbers.Integral):
+        kind = StratifiedKFold if classifier and y.ndim == 1 else KFold
+        seed = seed_from(encoder.random_state) % 2**32
+        return kind(int(encoder.cv), shuffle=True, random_state=seed)
+    return check_cv(encoder.cv, y, classifier=classifier)  # a generator becomes a list
 
 
 def check_partition(splits: list, n: int, cv) -> None:

@@ -119,7 +119,7 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
     )  # fmt: skip
     encoder.loss_curve_, encoder.validation_scores_ = [], None
     encoder.n_iter_ = encoder.best_iter_ = encoder.batch_size_ = 0
-    encoder.embeddings_ = []
+    encoder.embeddings_, encoder.network_weights_ = [], {}
     vars(encoder).pop("alignment_drift_", None)  # a new fit is not aligned
     vocabularies = fitted_vocabularies(encoder)
     if not len(encoder.categorical_columns_):

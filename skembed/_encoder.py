@@ -12,15 +12,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._column_plan import auto_embedding_dim
 from ._containers import is_dask_collection
-from ._cross_fit import cross_fit, metadata_routing, pop_groups
+from ._cross_fit import encode_training_rows, metadata_routing, pop_groups
 from ._encode import CACHES, encode, feature_names_out, input_names
 from ._export import export_embeddings
-from ._fit_memory import all_or_nothing, fit_in_memory
+from ._fit_memory import fit_in_memory
 from ._inspection import embeddings_frame, most_similar, plot_column
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._persistence import persistable, save
 from ._refit import align_encoder
 from ._routing import deliver_output, route_outputs
+from ._validation import all_or_nothing
 
 __all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
 
@@ -110,10 +111,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     cv : int, cross-validation splitter or iterable of splits, default=None
         Cross-fitting in ``fit_transform`` against target leakage. ``None``:
         ``fit_transform(X, y)`` equals ``fit(X, y).transform(X)``. Otherwise
-        one encoder per fold (``k + 1`` fits; stratified for classification
-        when an int) encodes the rows it did not see, its tables aligned to the
-        full model's by weighted orthogonal Procrustes; ``transform`` is
-        unchanged. Ignored by ``fit(X)``. See the user guide's leakage page.
+        one encoder per fold (``k + 1`` fits; an int: shuffled folds, stratified
+        for classes, seeded by ``random_state``) encodes the rows it did not
+        see, its tables aligned to the full model's by weighted orthogonal
+        Procrustes; ``transform`` is unchanged. Ignored by ``fit(X)``.
 
     min_frequency : int or float, default=1
         A category seen fewer times than this in ``fit`` (an int count, or a
@@ -337,6 +338,10 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         Rows per optimisation step used by the fit (``batch_size``, or what
         ``"auto"`` chose for the device); 0 when nothing was trained.
 
+    network_weights_ : dict of str to ndarray
+        The trained network but its tables (MLP layers, batch-norm statistics,
+        linear path, heads) as NumPy; ``transform`` never reads it.
+
     n_features_in_ : int
         Number of columns seen in ``fit``.
 
@@ -354,8 +359,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    ``fit_transform(X, y)`` equals ``fit(X, y).transform(X)``: the rows used
-    to train the embeddings are encoded with them.
+    Without ``cv``, ``fit_transform(X, y)`` equals ``fit(X, y).transform(X)``.
 
     Examples
     --------
@@ -520,10 +524,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         groups = pop_groups(self, fit_params)
         self.fit(X, y, **fit_params)
-        out = encode(self, X)
-        if self.cv is not None and y is not None and len(self.categorical_columns_):
-            weight = fit_params.get("sample_weight")
-            all_or_nothing(self, cross_fit, self, X, y, weight, out, groups)
+        out = encode_training_rows(self, X, y, fit_params.get("sample_weight"), groups)
         return deliver_output(self, out, X)
 
     get_metadata_routing = metadata_routing

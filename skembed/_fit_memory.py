@@ -33,7 +33,7 @@ from ._target import EncodedTarget, check_target_length, describe_target, encode
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import caller_stacklevel, validate_params
 
-__all__ = ["all_or_nothing", "fit_in_memory", "fit_tables"]
+__all__ = ["fit_in_memory", "fit_tables"]
 
 
 @dataclass
@@ -60,17 +60,6 @@ class LearnedColumns:
     token_rows: dict = field(default_factory=dict)
     n_missing: list = field(default_factory=list)
     pretrained: dict = field(default_factory=dict)
-
-
-def all_or_nothing(estimator, step, *args) -> None:
-    """Run ``step(*args)``; if it raises (or is interrupted), restore ``estimator``'s state."""
-    snapshot = dict(estimator.__dict__)
-    try:
-        step(*args)
-    except BaseException:
-        estimator.__dict__.clear()
-        estimator.__dict__.update(snapshot)
-        raise
 
 
 def fit_in_memory(encoder, X, y, sample_weight) -> None:
@@ -140,6 +129,7 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
         "best_iter_": 0,
         "batch_size_": 0,
         "embeddings_": [],
+        "network_weights_": {},
     }
     check_trainable(table, plan, bag_columns, target.task, n)
     check_output_names(

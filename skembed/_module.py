@@ -244,6 +244,24 @@ class EntityEmbeddingNet(nn.Module):
             return self.mlp(hidden)
         return self.mlp(hidden) + self.linear_path(embedded)
 
+    def freeze_network(self) -> None:
+        """Train the tables only: the MLP and linear path keep their weights, and batch
+        normalisation its running statistics (it stays in eval mode)."""
+        self.network_frozen = True
+        for name, parameter in self.named_parameters():
+            if not name.startswith("tables."):
+                parameter.requires_grad_(False)
+        self.train(self.training)
+
+    def train(self, mode: bool = True) -> EntityEmbeddingNet:
+        """As :meth:`nn.Module.train`; batch normalisation stays in eval mode when frozen."""
+        super().train(mode)
+        if getattr(self, "network_frozen", False):
+            for module in self.mlp:
+                if isinstance(module, nn.BatchNorm1d):
+                    module.eval()
+        return self
+
     def linear_weights(self) -> np.ndarray | None:
         """The linear path's weights as float32 NumPy, or None without one.
 

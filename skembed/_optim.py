@@ -57,6 +57,7 @@ class TableAwareAdam:
         table_ids = {id(p) for p in sparse + tables}
         weights = [p for p in net.parameters() if id(p) not in table_ids]
         weights += [p for module in extra for p in module.parameters()]
+        weights = [p for p in weights if p.requires_grad]  # not a frozen network's
         self.optimizers: list[torch.optim.Optimizer] = []
         # weight decay (alpha) applies to the network's weights, not to the tables: with
         # Adam, L2 on a row absent from the batch is a step of about lr towards zero at

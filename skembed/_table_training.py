@@ -115,10 +115,13 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -
     maps to it); without pooled categories and ``unknown_rate=0`` it becomes the
     count-weighted mean of the categories; a column without missing values in fit gets
     its unknown row as missing row. ``row_counts[i]``: how many training values fell
-    on each row of table ``i``.
+    on each row of table ``i``. With a linear path each table is rotated
+    (:func:`main_effect_basis`), and the network's input weights with it, so that
+    ``network_weights_`` still computes the same outputs from ``embeddings_``.
     """
     embeddings = []
     starts = np.cumsum([0] + [t.shape[1] for t in result.embeddings])
+    weights = {name: value.copy() for name, value in result.network_weights.items()}
     for i, table in enumerate(result.embeddings):
         vocabulary = vocabularies[i]
         counts = row_counts[i]
@@ -134,7 +137,12 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -
         if n_missing[i] == 0:
             table[vocabulary.missing_row] = table[vocabulary.unknown_row]
         if result.linear_weights is not None:  # main effect on the first coordinate(s)
-            table = table @ main_effect_basis(result.linear_weights[:, starts[i] : starts[i + 1]])
+            block = slice(starts[i], starts[i + 1])
+            basis = main_effect_basis(result.linear_weights[:, block])
+            table = table @ basis
+            for name in INPUT_WEIGHTS:  # the network reads the rotated table alike
+                if name in weights:
+                    weights[name][:, block] = weights[name][:, block] @ basis
         embeddings.append(np.ascontiguousarray(table, dtype=np.float32))
     return {
         "embeddings_": embeddings,
@@ -143,7 +151,13 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -
         "n_iter_": result.n_iter,
         "best_iter_": result.best_iter,
         "batch_size_": result.batch_size,
+        "network_weights_": weights,
     }
+
+
+# the network weights that read the embeddings (columns in column order, then the
+# continuous inputs): the first linear layer of the MLP, and the linear path
+INPUT_WEIGHTS = ("mlp.0.weight", "linear_path.weight")
 
 
 def main_effect_basis(weights: np.ndarray) -> np.ndarray:

@@ -33,6 +33,7 @@ from ._batches import (
 from ._epochs import EpochHistory, Steps, TrainingDivergedError, run_epochs
 from ._losses import MaskedColumnLoss, RowLoss, SelfSupervision, SupervisedLoss
 from ._module import EntityEmbeddingNet, MaskedColumnHeads
+from ._network_weights import load_network_weights, network_weights
 from ._optim import FrozenRows, TableAwareAdam
 from ._unknown_rows import UnknownRowDropout, default_replacements
 
@@ -72,6 +73,8 @@ class TrainingConfig:
     linear_path: bool = False  # a linear map from the embeddings to the output
     table_learning_rate: float | None = None  # None: learning_rate_init
     table_init_std: float = 0.005  # spread of the tables' initial rows
+    initial_network: dict | None = None  # network_weights_ of an earlier fit to start from
+    freeze_network: bool = False  # with initial_network: train the tables only
 
 
 @dataclass
@@ -95,6 +98,10 @@ class TrainingResult:
         last epoch's).
     batch_size : int
         Rows per batch, as resolved (``batch_size=None``: by device).
+    linear_weights : ndarray or None
+        The linear path's weights, ``(n_outputs, sum(embedding_dims))``.
+    network_weights : dict of str to ndarray
+        Everything trained but the tables (:mod:`skembed._network_weights`).
     """
 
     embeddings: list[np.ndarray]
@@ -104,6 +111,7 @@ class TrainingResult:
     best_iter: int = 0
     batch_size: int = 0
     linear_weights: np.ndarray | None = None
+    network_weights: dict = field(default_factory=dict)
 
 
 def train(
@@ -194,6 +202,8 @@ def train(
     loss_fn, modules = _objective(
         task, net, n_outputs, embedding_dims, bag_modes, self_supervision, device, init_generator
     )
+    if config.initial_network is not None:
+        load_network_weights(modules, config.initial_network, freeze=config.freeze_network)
     steps = Steps(
         loss_fn=loss_fn,
         optimizer=TableAwareAdam(
@@ -224,6 +234,7 @@ def train(
         best_iter=history.best_iter,
         batch_size=steps.batch_size,
         linear_weights=net.linear_weights(),
+        network_weights=network_weights(modules),
     )
 
 

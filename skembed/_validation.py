@@ -1,4 +1,5 @@
-"""Parameter validation driven by an estimator's ``_parameter_constraints``.
+"""Parameter validation driven by an estimator's ``_parameter_constraints``; fits that
+leave the estimator as it was when they fail (:func:`all_or_nothing`).
 
 scikit-learn's own machinery for this lives in a private module, so skembed
 carries this small, stable equivalent: each parameter maps to a list of
@@ -21,7 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Interval", "InvalidParameterError", "Options", "caller_stacklevel", "validate_params"]
+__all__ = [
+    "Interval",
+    "InvalidParameterError",
+    "Options",
+    "all_or_nothing",
+    "caller_stacklevel",
+    "validate_params",
+]
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -161,3 +169,14 @@ def caller_stacklevel() -> int:
     while frame is not None and frame.f_globals.get("__name__", "").startswith(inside):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def all_or_nothing(estimator, step, *args) -> None:
+    """Run ``step(*args)``; if it raises (or is interrupted), restore ``estimator``'s state."""
+    snapshot = dict(estimator.__dict__)
+    try:
+        step(*args)
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(snapshot)
+        raise

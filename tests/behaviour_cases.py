@@ -8,7 +8,8 @@ initial rows of std 0.005), and when the output took the input's column order wi
 continuous columns passed through (every table and every embedding column unchanged), and
 when bags became ragged (the unknown-row dropout draws one number per token instead of one
 per padded cell: only the "bags" case changed; with unknown_rate=0 it matches the padded
-network to 2.4e-6).
+network to 2.4e-6), and when an integer ``cv`` started to shuffle its folds (only
+"cv3/fit_transform" changed).
 ``test_behaviour.py`` checks that the package reproduces every
 array; regenerate the fixture only for a deliberate change of results, and say so.
 """

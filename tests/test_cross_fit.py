@@ -171,3 +171,36 @@ def test_cv_with_a_pyarrow_table():
     Z = EntityEmbeddingEncoder(cv=3, max_iter=1, random_state=0).fit_transform(table, y)
     expected = EntityEmbeddingEncoder(cv=3, max_iter=1, random_state=0).fit_transform(X, y)
     np.testing.assert_array_equal(Z, expected)
+
+
+def test_integer_cv_shuffles_rows_stored_in_order():
+    """cv=5 on census rows sorted by occupation still encodes each row with its occupation:
+    the folds are shuffled (as TargetEncoder's), not cut from the sorted order."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    from skembed.datasets import load_adult_sample
+
+    X, y = load_adult_sample()
+    order = np.argsort(X["occupation"].fillna("?").to_numpy(), kind="stable")[::3]
+    X, y = X[["occupation"]].iloc[order].reset_index(drop=True), y[order]
+    Z = EntityEmbeddingEncoder(cv=5, max_iter=3, random_state=0, n_jobs=1).fit_transform(X, y)
+    assert len(np.unique(Z.round(5), axis=0)) > 5  # not one unknown vector per fold
+    model = LogisticRegression().fit(Z[::2], y[::2])
+    assert roc_auc_score(y[1::2], model.predict_proba(Z[1::2])[:, 1]) > 0.7
+
+
+def test_integer_cv_folds_follow_random_state():
+    """An int cv gives the same shuffled folds for the same random_state, others for another."""
+    from skembed._cross_fit import fold_splitter
+
+    y = np.array([0, 1] * 50)
+    encoder = EntityEmbeddingEncoder(cv=5, random_state=0)
+    encoder.target_type_ = "binary"
+    first = [test for _, test in fold_splitter(encoder, y).split(y, y)]
+    again = [test for _, test in fold_splitter(encoder, y).split(y, y)]
+    encoder.random_state = 1
+    other = [test for _, test in fold_splitter(encoder, y).split(y, y)]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))
+    assert not np.array_equal(first[0], np.arange(len(first[0])) * 1)  # not contiguous
