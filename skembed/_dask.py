@@ -55,6 +55,7 @@ from ._tables import as_table
 from ._target import describe_target
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import validate_params
+from ._warm_start import previous_fit
 
 __all__ = ["fit_dask", "transform_dask"]
 
@@ -65,9 +66,11 @@ __all__ = ["fit_dask", "transform_dask"]
 def fit_dask(encoder, X, y, sample_weight) -> None:
     """Fit ``encoder`` on Dask DataFrame ``X`` (and Dask Series ``y``, ``sample_weight``)."""
     validate_params(encoder)
+    warm = encoder.warm_start if previous_fit(encoder) is not None else None
     for name, value, why in [
         ("cv", encoder.cv, "cross-fitting needs the rows of every fold in memory"),
         ("pretrained_embeddings", encoder.pretrained_embeddings, "pretrained tables"),
+        ("warm_start", warm, "it continues a fit in memory; the Dask fit starts afresh"),
     ]:
         if value is not None:
             raise ValueError(

@@ -11,17 +11,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._column_plan import auto_embedding_dim
-from ._containers import is_dask_collection
 from ._cross_fit import encode_training_rows, metadata_routing, pop_groups
 from ._encode import CACHES, encode, feature_names_out, input_names
 from ._export import export_embeddings
-from ._fit_memory import fit_in_memory
 from ._inspection import embeddings_frame, most_similar, plot_column
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._persistence import persistable, save
 from ._refit import align_encoder
-from ._routing import deliver_output, route_outputs
-from ._validation import all_or_nothing
+from ._routing import deliver_output, route_fit, route_outputs
 
 __all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
 
@@ -257,6 +254,11 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         1 or more shows a progress bar with the loss and validation score
         of each epoch.
 
+    warm_start : bool, default=False
+        ``fit`` continues from the previous fit's tables and network (same
+        columns, widths, classes): new categories start at the unknown row,
+        absent ones keep theirs. See the user guide's refits page.
+
     partitions_per_buffer : int, default=4
         Dask input only: ``fit`` streams the training partitions this many at
         a time (computed, encoded and shuffled together while the next buffer
@@ -357,10 +359,6 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
     sklearn.preprocessing.TargetEncoder : one number per category and class.
     sklearn.preprocessing.OneHotEncoder : one column per category.
 
-    Notes
-    -----
-    Without ``cv``, ``fit_transform(X, y)`` equals ``fit(X, y).transform(X)``.
-
     Examples
     --------
     >>> import numpy as np
@@ -420,6 +418,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         dtype=np.float32,
         random_state=None,
         verbose=0,
+        warm_start=False,
         partitions_per_buffer=4,
         output_type="input",
         mixed_precision=None,
@@ -458,6 +457,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         self.dtype = dtype
         self.random_state = random_state
         self.verbose = verbose
+        self.warm_start = warm_start
         self.partitions_per_buffer = partitions_per_buffer
         self.output_type = output_type
         self.mixed_precision = mixed_precision
@@ -497,11 +497,7 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
             Fitted encoder. If ``fit`` raises (or is interrupted), an encoder
             fitted before keeps its previous state.
         """
-        self.__dict__.pop("_device_tables", None)  # device copies of the old tables
-        fitter = fit_in_memory
-        if is_dask_collection(X):
-            from ._dask import fit_dask as fitter
-        all_or_nothing(self, fitter, self, X, y, sample_weight)
+        route_fit(self, X, y, sample_weight)
         return self
 
     def fit_transform(self, X, y=None, **fit_params):
@@ -718,8 +714,8 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         ------
         TypeError
             If a parameter or fitted attribute has no pickle-free form (a
-            callable ``embedding_dim``, categories that are not str, bytes,
-            int, float or bool); the message names it.
+            callable ``embedding_dim``, categories of other types); the
+            message names it.
         """
         return save(self, path)
 

@@ -32,6 +32,13 @@ from ._tables import as_1d, as_table, take_rows
 from ._target import EncodedTarget, check_target_length, describe_target, encode_target
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import caller_stacklevel, validate_params
+from ._warm_start import (
+    add_previous_counts,
+    check_same_columns,
+    continued_history,
+    merge_vocabularies,
+    previous_fit,
+)
 
 __all__ = ["fit_in_memory", "fit_tables"]
 
@@ -66,7 +73,8 @@ def fit_in_memory(encoder, X, y, sample_weight) -> None:
     """Validate ``encoder``'s parameters and X, then store every fitted attribute."""
     validate_params(encoder)
     table = as_table(X)
-    validate_data(encoder, table.data, reset=True, skip_check_array=True)
+    fresh = previous_fit(encoder) is None  # a warm start keeps n_features_in_ and names
+    validate_data(encoder, table.data, reset=fresh, skip_check_array=True)
     if sample_weight is not None:
         sample_weight = check_sample_weight(as_1d(sample_weight), table.n_rows)
         if y is not None:  # before rows are dropped, so that the message counts them all
@@ -84,22 +92,33 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
     """Every fitted attribute of ``encoder`` fitted on ``table`` (the caller validated X)."""
     n = table.n_rows
     weight = check_sample_weight(None if sample_weight is None else as_1d(sample_weight), n)
+    previous = previous_fit(encoder)
+    if previous is not None:
+        check_same_task(previous, y is None)
     if y is None:  # learn the embeddings by predicting masked columns
         target = EncodedTarget(np.zeros((n, 1), np.float32), "self-supervised", None,
                                "self-supervised", None)  # fmt: skip
-    else:
+    elif previous is None:
         target = encode_target(as_1d(y), n, weight, encoder.target_type)
+    else:  # the previous fit's target type and classes
+        target = encode_target(as_1d(y), n, weight, previous["target_type_"],
+                               previous["classes_"])  # fmt: skip
     if encoder.verbose:
         print(f"skembed fit: {describe_target(target.target_type, target.classes)}")
     plan = plan_columns(encoder, table)
-    cont = continuous_matrix(table, plan.continuous)
-    mean, scale = weighted_mean_std(cont, weight)  # device data stay where they are
-    scaled = scale_columns(cont, mean, scale)
-    scaled = scaled.float() if table.on_device else scaled.astype(np.float32)
     bag_columns = np.array(
         [j for j in plan.categorical if j in plan.separators or table.is_list(j)], dtype=np.int64
     )
+    if previous is not None:
+        check_same_columns(previous, table, plan, bag_columns)
+    cont = continuous_matrix(table, plan.continuous)
+    mean, scale = weighted_mean_std(cont, weight)  # device data stay where they are
+    if previous is not None:  # the network was trained on the previous scaling
+        mean, scale = previous["continuous_mean_"], previous["continuous_scale_"]
+    scaled = scale_columns(cont, mean, scale)
+    scaled = scaled.float() if table.on_device else scaled.astype(np.float32)
     learned = learn_columns(encoder, table, plan, bag_columns, relative_weights(weight))
+    warm = None if previous is None else merge_vocabularies(previous, learned)
     fitted = {
         "target_type_": target.target_type,
         "classes_": target.classes,
@@ -131,13 +150,18 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
         "embeddings_": [],
         "network_weights_": {},
     }
+    if warm is not None:
+        fitted["embedding_dims_"] = list(previous["embedding_dims_"])
+        fitted["category_counts_"] = add_previous_counts(warm, fitted["category_counts_"])
     check_trainable(table, plan, bag_columns, target.task, n)
     check_output_names(
         table.columns, plan.categorical, plan.continuous, fitted["embedding_dims_"],
         encoder.continuous != "drop",
     )  # fmt: skip
     if len(plan.categorical):
-        fitted.update(train_tables(encoder, fitted, learned, plan, scaled, target, weight))
+        fitted.update(train_tables(encoder, fitted, learned, plan, scaled, target, weight, warm))
+    if warm is not None:
+        fitted.update(continued_history(warm, fitted))
     return fitted
 
 
@@ -248,8 +272,12 @@ def check_trainable(table, plan, bag_columns, task: str, n: int) -> None:
         )
 
 
-def train_tables(encoder, fitted, learned, plan, scaled, target, weight) -> dict:
-    """Train the network on the learned columns; the tables and curves as attributes."""
+def train_tables(encoder, fitted, learned, plan, scaled, target, weight, warm=None) -> dict:
+    """Train the network on the learned columns; the tables and curves as attributes.
+
+    ``warm`` (:class:`~skembed._warm_start.WarmStart`): start from its tables and the
+    previous fit's network instead of fresh ones.
+    """
     from ._training import train  # torch is imported here, not at import
 
     n = len(target.values)
@@ -283,6 +311,9 @@ def train_tables(encoder, fitted, learned, plan, scaled, target, weight) -> dict
         initial[i], positions = initial_table(vocabularies[i], labels, matrix, config.seed + i)
         if i in plan.frozen:
             frozen_rows[i] = positions
+    if warm is not None:
+        initial = list(warm.tables)
+        config.initial_network = warm.state["network_weights_"] or None
     with torch_threads(resolve_n_jobs(encoder.n_jobs)):
         result = train(
             rows,
@@ -303,6 +334,18 @@ def train_tables(encoder, fitted, learned, plan, scaled, target, weight) -> dict
         )
     return finished_tables(result, vocabularies, row_counts, learned.n_missing,
                            config.unknown_rate)  # fmt: skip
+
+
+def check_same_task(previous: dict, self_supervised: bool) -> None:
+    """Raise when a warm start would switch between fit(X, y) and fit(X)."""
+    before = previous["target_type_"] == "self-supervised"
+    if before != self_supervised:
+        how = {True: "fit(X) without y", False: "fit(X, y)"}
+        raise ValueError(
+            f"warm_start=True continues the previous fit, a {how[before]}, but this is a "
+            f"{how[self_supervised]}: the network's output means something else. Fit the "
+            "same way, or set warm_start=False."
+        )
 
 
 def single_rows(value_rows: list, single: list, n: int):

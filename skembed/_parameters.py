@@ -24,6 +24,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "hash_buckets": [Interval(numbers.Integral, 1, None), dict, None],
     "sparse_embeddings": [Options({"auto"}), "boolean"],
     "cv": [None, Interval(numbers.Integral, 2, None), "cv object"],
+    "warm_start": ["boolean"],
     "max_embedding_dim": [Interval(numbers.Integral, 1, None)],
     "min_frequency": [
         Interval(numbers.Integral, 1, None),

@@ -6,6 +6,7 @@ wrapper (which ``__init_subclass__`` adds when the class is created): NumPy resu
 through that wrapper as usual; a torch tensor, CuPy array or cuDF DataFrame
 (``output_type``) bypasses it and is returned as such; a Dask DataFrame input gives a
 lazy Dask DataFrame (the wrapper would try to collect it into one pandas frame).
+:func:`route_fit` sends ``fit`` to the in-memory or the Dask fit the same way.
 """
 
 from __future__ import annotations
@@ -15,9 +16,20 @@ import functools
 from sklearn.utils.validation import check_is_fitted
 
 from ._containers import device_kind, is_dask_collection
+from ._fit_memory import fit_in_memory
 from ._output import deliver, output_kind
+from ._validation import all_or_nothing
 
-__all__ = ["deliver_output", "route_outputs"]
+__all__ = ["deliver_output", "route_fit", "route_outputs"]
+
+
+def route_fit(encoder, X, y, sample_weight) -> None:
+    """Fit ``encoder`` in memory or on Dask partitions; if that raises, nothing changes."""
+    encoder.__dict__.pop("_device_tables", None)  # device copies of the old tables
+    fitter = fit_in_memory
+    if is_dask_collection(X):
+        from ._dask import fit_dask as fitter
+    all_or_nothing(encoder, fitter, encoder, X, y, sample_weight)
 
 
 def deliver_output(encoder, out, X):

@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from ._stats import weighted_mean_std
 from ._validation import caller_stacklevel
-from ._values import is_missing
+from ._values import build_lookup, is_missing, lookup_codes
 
 __all__ = [
     "MAX_AUTO_CLASSES",
@@ -120,6 +120,19 @@ def integer_target_type(values: np.ndarray) -> str:
     return "continuous"
 
 
+def known_class_codes(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Index of each label of ``y`` in ``classes``; raise on a label not among them."""
+    position = lookup_codes(build_lookup(classes), y)
+    if (position < 0).any():
+        new = np.unique(y[position < 0])[:5].tolist()
+        raise ValueError(
+            f"y has classes {new} that the fit being continued (warm_start=True) did not "
+            f"have; its classes_ are {np.asarray(classes).tolist()[:20]}. Fit with "
+            "warm_start=False to learn the new classes."
+        )
+    return position
+
+
 def check_classes(kind: str, classes: np.ndarray) -> None:
     """Raise if a classification target has one class, or a binary one more than two."""
     if len(classes) < 2:
@@ -141,8 +154,14 @@ def check_target_length(y: np.ndarray, n: int) -> None:
         raise ValueError(f"X has {n} rows but y has {y.shape[0]}; they must have the same length.")
 
 
-def encode_target(y: np.ndarray, n: int, weight: np.ndarray, target_type: str) -> EncodedTarget:
-    """Check ``y`` (1-D or 2-D, ``n`` rows) and turn it into the training target."""
+def encode_target(
+    y: np.ndarray, n: int, weight: np.ndarray, target_type: str, classes=None
+) -> EncodedTarget:
+    """Check ``y`` (1-D or 2-D, ``n`` rows) and turn it into the training target.
+
+    ``classes`` (a warm start: the previous fit's ``classes_``) fixes the classes
+    and their order; ``y`` may then hold any of them, and nothing else.
+    """
     check_target_length(y, n)
     if y.ndim == 2 and y.shape[1] == 1 and target_type != "continuous":
         y = y.ravel()
@@ -157,8 +176,11 @@ def encode_target(y: np.ndarray, n: int, weight: np.ndarray, target_type: str) -
     if kind in ("binary", "multiclass"):
         if y.ndim != 1:
             raise ValueError(f"target_type={kind!r} needs a 1-D y, got shape {y.shape}.")
-        classes, codes = np.unique(y, return_inverse=True)
-        check_classes(kind, classes)
+        if classes is None:
+            classes, codes = np.unique(y, return_inverse=True)
+            check_classes(kind, classes)
+        else:
+            codes = known_class_codes(y, classes)
         if kind == "binary":
             return EncodedTarget(codes.astype(np.float32).reshape(-1, 1), kind, 1, kind, classes)
         return EncodedTarget(codes.astype(np.int64), kind, len(classes), kind, classes)

@@ -1,0 +1,157 @@
+"""warm_start=True: a second fit continues from the first fit's tables and network."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+from skembed import EntityEmbeddingEncoder, load
+from skembed.datasets import load_adult_sample
+
+FAST = dict(max_iter=4, random_state=0, n_jobs=1, continuous="scale")
+
+
+@pytest.fixture(scope="module")
+def census():
+    X, y = load_adult_sample()
+    return X.iloc[:6000].reset_index(drop=True), y[:6000]
+
+
+def auc(encoder, X_train, y_train, X_test, y_test):
+    """ROC AUC of a logistic regression trained on the encoder's output."""
+    model = LogisticRegression(max_iter=2000).fit(encoder.transform(X_train), y_train)
+    return roc_auc_score(y_test, model.predict_proba(encoder.transform(X_test))[:, 1])
+
+
+def test_two_warm_fits_on_halves_match_one_fit_on_all(census):
+    """Warm fits on two halves of the census rows reach the AUC of one fit on both."""
+    X, y = census
+    train, test = slice(0, 4000), slice(4000, None)
+    full = EntityEmbeddingEncoder(**FAST).fit(X[train], y[train])
+    warm = EntityEmbeddingEncoder(warm_start=True, **FAST)
+    warm.fit(X[:2000], y[:2000])
+    first_iters = warm.n_iter_
+    warm.fit(X[2000:4000], y[2000:4000])
+    args = (X[train], y[train], X[test], y[test])
+    assert auc(warm, *args) > auc(full, *args) - 0.01
+    assert warm.n_iter_ == first_iters + 4 and len(warm.loss_curve_) == warm.n_iter_
+
+
+def test_warm_start_on_the_same_data_changes_only_the_epochs(census):
+    """A second warm fit on the same rows keeps the quality; the epochs add up."""
+    X, y = census
+    encoder = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[:3000], y[:3000])
+    args = (X[:3000], y[:3000], X[3000:], y[3000:])
+    before = auc(encoder, *args)
+    encoder.fit(X[:3000], y[:3000])
+    assert abs(auc(encoder, *args) - before) < 0.005
+    assert encoder.n_iter_ == 8 and encoder.best_iter_ > 4
+
+
+def test_new_categories_join_and_absent_ones_keep_their_rows(census):
+    """A category only in the second fit gets a row; one absent from it keeps its row exactly."""
+    X, y = census
+    first = X["education"] != "Doctorate"
+    second = X["education"] != "Masters"
+    encoder = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[first], y[first])
+    assert "Doctorate" not in encoder.categories_[1]
+    masters = encoder.get_embeddings("education").loc["Masters"].to_numpy()
+    encoder.fit(X[second], y[second])
+    table = encoder.get_embeddings("education")
+    assert "Doctorate" in table.index
+    np.testing.assert_array_equal(table.loc["Masters"].to_numpy(), masters)
+    counts = dict(zip(encoder.categories_[1], encoder.category_counts_[1]))
+    bachelors = X["education"] == "Bachelors"
+    assert counts["Bachelors"] == (bachelors & first).sum() + (bachelors & second).sum()
+
+
+def test_merged_vocabulary_starts_new_rows_at_the_unknown_row():
+    """Merging [a, b] with [b, c]: c starts at the old unknown row, the rows are remapped."""
+    from skembed._fit_memory import LearnedColumns
+    from skembed._warm_start import merge_vocabularies
+
+    old_table = np.arange(4 * 2, dtype=np.float32).reshape(4, 2)  # a, b, unknown, missing
+    state = {
+        "embeddings_": [old_table],
+        "categories_": [np.array(["a", "b"], dtype=object)],
+        "infrequent_categories_": [np.array([], dtype=object)],
+    }
+    learned = LearnedColumns(
+        categories=[np.array(["b", "c"], dtype=object)],
+        infrequent=[np.array(["z"], dtype=object)],
+        value_rows=[np.array([0, 1, 2, 3])],  # b, c, unknown, missing in this fit's layout
+        n_missing=[1],
+    )
+    warm = merge_vocabularies(state, learned)
+    assert learned.categories[0].tolist() == ["a", "b", "c"]
+    assert learned.infrequent[0].tolist() == ["z"]
+    np.testing.assert_array_equal(learned.value_rows[0], [1, 2, 3, 4])
+    np.testing.assert_array_equal(warm.tables[0], old_table[[0, 1, 2, 2, 3]])
+
+
+def test_warm_start_continues_a_loaded_encoder(census, tmp_path):
+    """An encoder saved and loaded continues its fit (its network is in the file)."""
+    X, y = census
+    encoder = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[:2000], y[:2000])
+    loaded = load(encoder.save(tmp_path / "enc.skembed"))
+    loaded.fit(X[2000:4000], y[2000:4000])
+    encoder.fit(X[2000:4000], y[2000:4000])
+    for a, b in zip(loaded.embeddings_, encoder.embeddings_):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_second_fit_may_hold_fewer_classes(census):
+    """The previous fit's classes stay: a batch of one class still trains (binary)."""
+    X, y = census
+    encoder = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[:2000], y[:2000])
+    ones = np.flatnonzero(y[2000:4000] == 1) + 2000
+    encoder.fit(X.iloc[ones], y[ones])
+    assert encoder.classes_.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ("drop_column", "categorical columns"),
+        ("new_class", "classes"),
+        ("no_target", "fit\\(X\\) without y"),
+        ("hash_buckets", "hash buckets"),
+    ],
+)
+def test_incompatible_warm_fits_are_refused(census, change, match):
+    """A warm fit that the previous network cannot continue is a clear error; nothing changes."""
+    X, y = census
+    encoder = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[:1000], y[:1000])
+    before = [t.copy() for t in encoder.embeddings_]
+    X2, y2 = X[1000:2000], y[1000:2000]
+    if change == "drop_column":
+        X2 = X2.assign(education=np.arange(len(X2), dtype=float))  # now continuous
+    elif change == "new_class":
+        y2 = np.where(y2 == 1, 2, y2)
+    elif change == "no_target":
+        y2 = None
+    else:
+        encoder.set_params(hash_buckets=4)
+    with pytest.raises(ValueError, match=match):
+        encoder.fit(X2, y2)
+    for a, b in zip(encoder.embeddings_, before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_warm_start_with_dask_input_is_refused(census):
+    """The Dask fit starts afresh, so warm_start after a fit is an error naming it."""
+    dd = pytest.importorskip("dask.dataframe")
+    X, y = census
+    encoder = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[:1000], y[:1000])
+    ddf = dd.from_pandas(X[1000:2000].assign(income=y[1000:2000]), npartitions=2)
+    with pytest.raises(ValueError, match="warm_start"):
+        encoder.fit(ddf.drop(columns="income"), ddf["income"])
+
+
+def test_first_warm_fit_is_a_plain_fit(census):
+    """warm_start=True on an unfitted encoder fits exactly as warm_start=False."""
+    X, y = census
+    warm = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[:1000], y[:1000])
+    cold = EntityEmbeddingEncoder(**FAST).fit(X[:1000], y[:1000])
+    for a, b in zip(warm.embeddings_, cold.embeddings_):
+        np.testing.assert_array_equal(a, b)
