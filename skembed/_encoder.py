@@ -13,19 +13,20 @@ from sklearn.utils.validation import check_is_fitted
 from ._column_plan import auto_embedding_dim
 from ._cross_fit import encode_training_rows, metadata_routing, pop_groups
 from ._encode import CACHES, encode, feature_names_out, input_names
-from ._export import export_embeddings
+from ._export import TableExportMixin
 from ._inspection import embeddings_frame, most_similar, plot_column
 from ._parameters import PARAMETER_CONSTRAINTS
 from ._persistence import persistable, save
 from ._refit import align_encoder
 from ._routing import deliver_output, route_fit, route_outputs
+from ._warm_start import PartialFit
 
 __all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
 
 
 @persistable  # skembed.load rebuilds it by name
 @route_outputs  # Dask and device output bypass set_output's wrapper
-class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
+class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
     """Encode categorical columns as entity embeddings learned from a target.
 
     ``fit`` trains a small neural network (PyTorch) that predicts ``y`` from
@@ -500,6 +501,30 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         route_fit(self, X, y, sample_weight)
         return self
 
+    def partial_fit(self, X, y=None, sample_weight=None, classes=None):
+        """Train one epoch on a batch of rows, continuing any earlier fit.
+
+        For streams and data too large to fit at once. The first call (on an
+        unfitted encoder) fixes the columns, their categories and widths;
+        later calls give categories it lacks their hash bucket or the unknown
+        row (``hash_buckets`` is how the vocabulary grows). See the user
+        guide's refits page.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As in :meth:`fit`.
+        classes : array-like of shape (n_classes,), default=None
+            Every class ``y`` will hold over all calls; only on the first call.
+            Without it, the first call's classes are all there will be.
+
+        Returns
+        -------
+        self : EntityEmbeddingEncoder
+        """
+        route_fit(self, X, y, sample_weight, PartialFit(classes))
+        return self
+
     def fit_transform(self, X, y=None, **fit_params):
         """Fit, then encode ``X`` -- out of fold when ``cv`` is set.
 
@@ -645,40 +670,6 @@ class EntityEmbeddingEncoder(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "embeddings_")
         return plot_column(self, column, method=method, n_components=n_components, top=top, ax=ax)
-
-    def to_parquet(self, path):
-        """Write every embedding table to one Parquet file (needs pyarrow).
-
-        One row per table row: the column name, ``row`` (``"category"``,
-        ``"unknown"`` or ``"missing"``), the category as text with its type,
-        then ``emb0, emb1, ...`` (empty past a column's width).
-        :func:`skembed.read_embeddings` reads it back as
-        ``pretrained_embeddings``.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-
-        Returns
-        -------
-        path : pathlib.Path
-        """
-        check_is_fitted(self, "embeddings_")
-        return export_embeddings(self, path, "parquet")
-
-    def to_csv(self, path):
-        """Write every embedding table to one CSV file (see :meth:`to_parquet`).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-
-        Returns
-        -------
-        path : pathlib.Path
-        """
-        check_is_fitted(self, "embeddings_")
-        return export_embeddings(self, path, "csv")
 
     def align(self, reference):
         """Rotate and shift each table onto a previous fit's coordinates; returns self.

@@ -23,12 +23,51 @@ import numbers
 from pathlib import Path
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from ._categories import extra_row_labels
 from ._encode import input_names
 from ._files import EXTRA_ROWS_ATTR, labelled_frame, read_columns, read_word_vectors, write_columns
 
-__all__ = ["export_embeddings", "load_word_vectors", "read_embeddings"]
+__all__ = ["TableExportMixin", "export_embeddings", "load_word_vectors", "read_embeddings"]
+
+
+class TableExportMixin:
+    """``to_parquet`` and ``to_csv``: an encoder's tables as one long file (module doc)."""
+
+    def to_parquet(self, path):
+        """Write every embedding table to one Parquet file (needs pyarrow).
+
+        One row per table row: the column name, ``row`` (``"category"``,
+        ``"unknown"`` or ``"missing"``), the category as text with its type,
+        then ``emb0, emb1, ...`` (empty past a column's width).
+        :func:`skembed.read_embeddings` reads it back as
+        ``pretrained_embeddings``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        path : pathlib.Path
+        """
+        check_is_fitted(self, "embeddings_")
+        return export_embeddings(self, path, "parquet")
+
+    def to_csv(self, path):
+        """Write every embedding table to one CSV file (see :meth:`to_parquet`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        path : pathlib.Path
+        """
+        check_is_fitted(self, "embeddings_")
+        return export_embeddings(self, path, "csv")
 
 
 def _as_text(value) -> tuple[str, str]:

@@ -34,8 +34,10 @@ from ._threads import resolve_n_jobs, torch_threads
 from ._validation import caller_stacklevel, validate_params
 from ._warm_start import (
     add_previous_counts,
+    check_partial_classes,
     check_same_columns,
     continued_history,
+    first_classes,
     merge_vocabularies,
     previous_fit,
 )
@@ -69,11 +71,11 @@ class LearnedColumns:
     pretrained: dict = field(default_factory=dict)
 
 
-def fit_in_memory(encoder, X, y, sample_weight) -> None:
+def fit_in_memory(encoder, X, y, sample_weight, partial=None) -> None:
     """Validate ``encoder``'s parameters and X, then store every fitted attribute."""
     validate_params(encoder)
     table = as_table(X)
-    fresh = previous_fit(encoder) is None  # a warm start keeps n_features_in_ and names
+    fresh = previous_fit(encoder, partial) is None  # continuing keeps n_features_in_
     validate_data(encoder, table.data, reset=fresh, skip_check_array=True)
     if sample_weight is not None:
         sample_weight = check_sample_weight(as_1d(sample_weight), table.n_rows)
@@ -83,21 +85,25 @@ def fit_in_memory(encoder, X, y, sample_weight) -> None:
             keep = np.flatnonzero(sample_weight)
             table, sample_weight = as_table(take_rows(X, keep)), sample_weight[keep]
             y = None if y is None else as_1d(y)[keep]
-    vars(encoder).update(fit_tables(encoder, table, y, sample_weight))
+    vars(encoder).update(fit_tables(encoder, table, y, sample_weight, partial))
     vars(encoder).pop("alignment_drift_", None)  # a new fit is not aligned
     fitted_vocabularies(encoder)  # the lookups transform needs, built once here
 
 
-def fit_tables(encoder, table, y, sample_weight) -> dict:
+def fit_tables(encoder, table, y, sample_weight, partial=None) -> dict:
     """Every fitted attribute of ``encoder`` fitted on ``table`` (the caller validated X)."""
     n = table.n_rows
     weight = check_sample_weight(None if sample_weight is None else as_1d(sample_weight), n)
-    previous = previous_fit(encoder)
+    previous = previous_fit(encoder, partial)
     if previous is not None:
         check_same_task(previous, y is None)
+        if partial is not None:
+            check_partial_classes(previous, partial)
     if y is None:  # learn the embeddings by predicting masked columns
         target = EncodedTarget(np.zeros((n, 1), np.float32), "self-supervised", None,
                                "self-supervised", None)  # fmt: skip
+    elif previous is None and partial is not None and partial.classes is not None:
+        target = encode_target(as_1d(y), n, weight, *first_classes(encoder, partial))
     elif previous is None:
         target = encode_target(as_1d(y), n, weight, encoder.target_type)
     else:  # the previous fit's target type and classes
@@ -118,7 +124,7 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
     scaled = scale_columns(cont, mean, scale)
     scaled = scaled.float() if table.on_device else scaled.astype(np.float32)
     learned = learn_columns(encoder, table, plan, bag_columns, relative_weights(weight))
-    warm = None if previous is None else merge_vocabularies(previous, learned)
+    warm = None if previous is None else merge_vocabularies(previous, learned, partial is None)
     fitted = {
         "target_type_": target.target_type,
         "classes_": target.classes,
@@ -159,7 +165,9 @@ def fit_tables(encoder, table, y, sample_weight) -> dict:
         encoder.continuous != "drop",
     )  # fmt: skip
     if len(plan.categorical):
-        fitted.update(train_tables(encoder, fitted, learned, plan, scaled, target, weight, warm))
+        fitted.update(
+            train_tables(encoder, fitted, learned, plan, scaled, target, weight, warm, partial)
+        )
     if warm is not None:
         fitted.update(continued_history(warm, fitted))
     return fitted
@@ -272,11 +280,15 @@ def check_trainable(table, plan, bag_columns, task: str, n: int) -> None:
         )
 
 
-def train_tables(encoder, fitted, learned, plan, scaled, target, weight, warm=None) -> dict:
+def train_tables(
+    encoder, fitted, learned, plan, scaled, target, weight, warm=None, partial=None
+) -> dict:
     """Train the network on the learned columns; the tables and curves as attributes.
 
     ``warm`` (:class:`~skembed._warm_start.WarmStart`): start from its tables and the
-    previous fit's network instead of fresh ones.
+    previous fit's network instead of fresh ones, with random streams of their own
+    (the seed moves on by the epochs already run). ``partial``: one epoch, no early
+    stopping.
     """
     from ._training import train  # torch is imported here, not at import
 
@@ -314,6 +326,9 @@ def train_tables(encoder, fitted, learned, plan, scaled, target, weight, warm=No
     if warm is not None:
         initial = list(warm.tables)
         config.initial_network = warm.state["network_weights_"] or None
+        config.seed += int(warm.state["n_iter_"])
+    if partial is not None:
+        config.max_iter, config.early_stopping = 1, False
     with torch_threads(resolve_n_jobs(encoder.n_jobs)):
         result = train(
             rows,
@@ -342,9 +357,9 @@ def check_same_task(previous: dict, self_supervised: bool) -> None:
     if before != self_supervised:
         how = {True: "fit(X) without y", False: "fit(X, y)"}
         raise ValueError(
-            f"warm_start=True continues the previous fit, a {how[before]}, but this is a "
-            f"{how[self_supervised]}: the network's output means something else. Fit the "
-            "same way, or set warm_start=False."
+            f"This fit continues the previous one (warm_start=True, or partial_fit), a "
+            f"{how[before]}, but this is a {how[self_supervised]}: the network's output "
+            "means something else. Fit the same way, or start afresh (warm_start=False)."
         )
 
 

@@ -23,13 +23,24 @@ from ._validation import all_or_nothing
 __all__ = ["deliver_output", "route_fit", "route_outputs"]
 
 
-def route_fit(encoder, X, y, sample_weight) -> None:
-    """Fit ``encoder`` in memory or on Dask partitions; if that raises, nothing changes."""
+def route_fit(encoder, X, y, sample_weight, partial=None) -> None:
+    """Fit ``encoder`` in memory or on Dask partitions; if that raises, nothing changes.
+
+    ``partial`` (:class:`~skembed._warm_start.PartialFit`): a ``partial_fit`` call.
+    """
     encoder.__dict__.pop("_device_tables", None)  # device copies of the old tables
-    fitter = fit_in_memory
-    if is_dask_collection(X):
-        from ._dask import fit_dask as fitter
-    all_or_nothing(encoder, fitter, encoder, X, y, sample_weight)
+    if not is_dask_collection(X):
+        all_or_nothing(encoder, fit_in_memory, encoder, X, y, sample_weight, partial)
+        return
+    if partial is not None:
+        raise ValueError(
+            "partial_fit takes batches in memory (pandas, polars, NumPy, device arrays), "
+            "not a Dask collection; fit a Dask DataFrame with fit, which streams its "
+            "partitions, or pass its partitions one by one (partition.compute())."
+        )
+    from ._dask import fit_dask
+
+    all_or_nothing(encoder, fit_dask, encoder, X, y, sample_weight)
 
 
 def deliver_output(encoder, out, X):

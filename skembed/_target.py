@@ -126,9 +126,10 @@ def known_class_codes(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
     if (position < 0).any():
         new = np.unique(y[position < 0])[:5].tolist()
         raise ValueError(
-            f"y has classes {new} that the fit being continued (warm_start=True) did not "
-            f"have; its classes_ are {np.asarray(classes).tolist()[:20]}. Fit with "
-            "warm_start=False to learn the new classes."
+            f"y has classes {new} that the fit being continued (warm_start=True, or "
+            f"partial_fit) did not have; its classes_ are {np.asarray(classes).tolist()[:20]}. "
+            "Fit afresh (warm_start=False) to learn them, or pass every class to the first "
+            "partial_fit call (classes=...)."
         )
     return position
 

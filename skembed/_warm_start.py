@@ -20,10 +20,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._categories import Vocabulary
 from ._values import build_lookup, lookup_codes, sort_order
 
 __all__ = [
+    "PartialFit",
     "WarmStart",
+    "check_partial_classes",
+    "first_classes",
     "add_previous_counts",
     "check_same_columns",
     "continued_history",
@@ -51,11 +55,50 @@ class WarmStart:
     old_positions: list
 
 
-def previous_fit(encoder) -> dict | None:
-    """The fitted attributes a fit of ``encoder`` continues from; None for a fresh fit."""
-    if not encoder.warm_start or "embeddings_" not in vars(encoder):
+@dataclass(frozen=True)
+class PartialFit:
+    """A ``partial_fit`` call: one epoch over its rows; the first call (on an unfitted
+    encoder) fixes the columns, the categories and, with ``classes``, the classes."""
+
+    classes: object = None
+
+
+def previous_fit(encoder, partial: PartialFit | None = None) -> dict | None:
+    """The fitted attributes a fit of ``encoder`` continues from; None for a fresh fit.
+
+    ``fit`` continues under ``warm_start=True``; ``partial_fit`` always does.
+    """
+    if "embeddings_" not in vars(encoder) or (partial is None and not encoder.warm_start):
         return None
     return dict(vars(encoder))
+
+
+def check_partial_classes(state: dict, partial: PartialFit) -> None:
+    """Raise if a later ``partial_fit`` call passes classes other than the first call's."""
+    if partial.classes is None:
+        return
+    given = np.unique(np.asarray(partial.classes))
+    before = state["classes_"]
+    if before is None or len(given) != len(before) or not (given == before).all():
+        raise ValueError(
+            f"classes={given.tolist()[:20]} differs from the classes of the first "
+            f"partial_fit call, {None if before is None else before.tolist()[:20]}; "
+            "classes are fixed by the first call (leave them out afterwards)."
+        )
+
+
+def first_classes(encoder, partial: PartialFit):
+    """``(target_type, classes)`` that the first ``partial_fit`` call's ``classes`` fix."""
+    classes = np.unique(np.asarray(partial.classes))
+    if encoder.target_type == "continuous":
+        raise ValueError(
+            "partial_fit got classes, but target_type='continuous' has none; leave classes "
+            "out, or set target_type to 'binary' or 'multiclass'."
+        )
+    kind = encoder.target_type
+    if kind == "auto":
+        kind = "binary" if len(classes) == 2 else "multiclass"
+    return kind, classes
 
 
 def check_same_columns(state: dict, table, plan, bag_columns) -> None:
@@ -70,47 +113,59 @@ def check_same_columns(state: dict, table, plan, bag_columns) -> None:
             labels = [table.column_label(j) for j in now]
             old = [table.column_label(j) for j in before]
             raise ValueError(
-                f"warm_start=True continues the previous fit, whose {kind} columns were "
+                f"This fit continues the previous one (warm_start=True, or partial_fit), "
+                f"whose {kind} columns were "
                 f"{old}; this X gives {labels}. Pass the same columns as the previous fit "
-                "(the same categorical_features), or set warm_start=False to start afresh."
+                "(the same categorical_features), or start afresh: fit with warm_start=False."
             )
     if list(state["hash_buckets_"]) != list(plan.hash_buckets):
         raise ValueError(
-            f"warm_start=True continues the previous fit, whose columns had "
-            f"{list(state['hash_buckets_'])} hash buckets; these parameters give "
-            f"{list(plan.hash_buckets)}. Keep hash_buckets, or set warm_start=False."
+            "This fit continues the previous one (warm_start=True, or partial_fit), whose "
+            f"columns had {list(state['hash_buckets_'])} hash buckets; these parameters "
+            f"give {list(plan.hash_buckets)}. Keep hash_buckets, or start afresh: fit with "
+            "warm_start=False."
         )
 
 
-def merge_vocabularies(state: dict, learned) -> WarmStart:
+def merge_vocabularies(state: dict, learned, grow: bool = True) -> WarmStart:
     """Merge each column's vocabulary with the previous fit's, in place in ``learned``.
 
     ``learned`` (:class:`~skembed._fit_memory.LearnedColumns`) then holds the merged
     kept and pooled categories, and its table rows point into the merged layout:
-    the merged categories, then the unknown, missing and hash-bucket rows.
+    the merged categories, then the unknown, missing and hash-bucket rows. Each merged
+    row starts where the previous fit encoded that category: its own row, else its
+    hash bucket or the unknown row. With ``grow=False`` (``partial_fit``) the previous
+    vocabulary stays as it is: categories it lacks are pooled into their hash bucket
+    or the unknown row.
     """
     tables, old_positions = [], []
     for i, old_table in enumerate(state["embeddings_"]):
         old, new = state["categories_"][i], learned.categories[i]
-        merged = _union(old, new)
+        n_buckets = int(state["hash_buckets_"][i])
+        before = Vocabulary(old, state["infrequent_categories_"][i], 0, n_buckets)
+        merged = _union(old, new) if grow else old
+        pooled = _union(before.infrequent, learned.infrequent[i])
+        if not grow:
+            pooled = _union(pooled, new)
         lookup = build_lookup(merged)
-        at_old = lookup_codes(lookup, old)
-        n_old, n_extra = len(old), old_table.shape[0] - len(old)  # unknown, missing, buckets
-        extra_rows = len(merged) + np.arange(n_extra)
-        mapping = np.concatenate([lookup_codes(lookup, new), extra_rows])
+        pooled = pooled[lookup_codes(lookup, pooled) < 0]
+        after = Vocabulary(merged, pooled, 0, n_buckets)
+        extra = old_table[len(old) :]  # unknown, missing, hash buckets
+        table = np.concatenate([old_table[rows_of(before, merged)], extra])
+        mapping = np.concatenate([rows_of(after, new), len(merged) + np.arange(len(extra))])
         learned.value_rows[i] = _remap(learned.value_rows[i], mapping)
-        table = np.empty((len(merged) + n_extra, old_table.shape[1]), np.float32)
-        table[: len(merged)] = old_table[n_old]  # new categories: the previous unknown row
-        table[at_old] = old_table[:n_old]
-        table[len(merged) :] = old_table[n_old:]
-        pooled = _union(state["infrequent_categories_"][i], learned.infrequent[i])
-        learned.categories[i] = merged
-        learned.infrequent[i] = pooled[lookup_codes(lookup, pooled) < 0]
-        if not np.array_equal(old_table[n_old + 1], old_table[n_old]):
+        learned.categories[i], learned.infrequent[i] = merged, pooled
+        if not np.array_equal(extra[1], extra[0]):
             learned.n_missing[i] += 1  # the previous fit trained its missing row: keep it
-        tables.append(table)
-        old_positions.append(at_old)
+        tables.append(table.astype(np.float32, copy=False))
+        old_positions.append(lookup_codes(lookup, old))
     return WarmStart(state, tables, old_positions)
+
+
+def rows_of(vocabulary: Vocabulary, values: np.ndarray) -> np.ndarray:
+    """The table row ``vocabulary`` gives each of ``values``: its own, else its hash
+    bucket or the unknown row."""
+    return vocabulary.encode(np.arange(len(values)), values)[0]
 
 
 def add_previous_counts(warm: WarmStart, counts: list) -> list:

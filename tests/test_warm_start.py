@@ -75,6 +75,7 @@ def test_merged_vocabulary_starts_new_rows_at_the_unknown_row():
         "embeddings_": [old_table],
         "categories_": [np.array(["a", "b"], dtype=object)],
         "infrequent_categories_": [np.array([], dtype=object)],
+        "hash_buckets_": [0],
     }
     learned = LearnedColumns(
         categories=[np.array(["b", "c"], dtype=object)],
@@ -87,6 +88,44 @@ def test_merged_vocabulary_starts_new_rows_at_the_unknown_row():
     assert learned.infrequent[0].tolist() == ["z"]
     np.testing.assert_array_equal(learned.value_rows[0], [1, 2, 3, 4])
     np.testing.assert_array_equal(warm.tables[0], old_table[[0, 1, 2, 2, 3]])
+
+
+def test_kept_vocabulary_pools_new_categories_into_their_bucket():
+    """grow=False (partial_fit): a category the vocabulary lacks is pooled into its hash
+    bucket; with grow=True it gets a row that starts from that bucket."""
+    from skembed._categories import Vocabulary
+    from skembed._fit_memory import LearnedColumns
+    from skembed._warm_start import merge_vocabularies
+
+    old_table = np.arange(6 * 2, dtype=np.float32).reshape(6, 2)  # a, b, unk, miss, 2 buckets
+    bucket = Vocabulary(np.array(["a", "b"], dtype=object), np.array([]), 0, 2).bucket_rows(
+        np.array(["c"], dtype=object)
+    )[0]
+    state = {
+        "embeddings_": [old_table],
+        "categories_": [np.array(["a", "b"], dtype=object)],
+        "infrequent_categories_": [np.array([], dtype=object)],
+        "hash_buckets_": [2],
+    }
+
+    def learned():
+        return LearnedColumns(
+            categories=[np.array(["c"], dtype=object)],
+            infrequent=[np.array([], dtype=object)],
+            value_rows=[np.array([0, 1])],  # c, then this fit's unknown row
+            n_missing=[0],
+        )
+
+    kept = learned()
+    warm = merge_vocabularies(state, kept, grow=False)
+    assert kept.categories[0].tolist() == ["a", "b"] and kept.infrequent[0].tolist() == ["c"]
+    np.testing.assert_array_equal(kept.value_rows[0], [bucket, 2])
+    np.testing.assert_array_equal(warm.tables[0], old_table)
+    grown = learned()
+    warm = merge_vocabularies(state, grown, grow=True)
+    assert grown.categories[0].tolist() == ["a", "b", "c"]
+    np.testing.assert_array_equal(grown.value_rows[0], [2, 3])
+    np.testing.assert_array_equal(warm.tables[0][2], old_table[bucket])
 
 
 def test_warm_start_continues_a_loaded_encoder(census, tmp_path):

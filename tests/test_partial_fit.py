@@ -1,0 +1,96 @@
+"""partial_fit: one epoch per batch; the first call fixes the columns and categories."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+
+from skembed import EntityEmbeddingEncoder
+from skembed.datasets import load_adult_sample
+
+PARAMS = dict(random_state=0, n_jobs=1, continuous="scale")
+
+
+@pytest.fixture(scope="module")
+def census():
+    X, y = load_adult_sample()
+    return X.iloc[:6000].reset_index(drop=True), y[:6000]
+
+
+def auc(encoder, X_train, y_train, X_test, y_test):
+    """ROC AUC of a logistic regression trained on the encoder's output."""
+    model = LogisticRegression(max_iter=2000).fit(encoder.transform(X_train), y_train)
+    return roc_auc_score(y_test, model.predict_proba(encoder.transform(X_test))[:, 1])
+
+
+def test_ten_chunks_match_a_full_fit_of_as_many_epochs(census):
+    """The census rows fed in 10 chunks, twice, reach a 2-epoch full fit's AUC (within 0.01)."""
+    X, y = census
+    train, test = slice(0, 4000), slice(4000, None)
+    full = EntityEmbeddingEncoder(max_iter=2, early_stopping=False, **PARAMS)
+    full.fit(X[train], y[train])
+    streamed = EntityEmbeddingEncoder(**PARAMS)
+    for _ in range(2):
+        for rows in np.array_split(np.arange(4000), 10):
+            streamed.partial_fit(X.iloc[rows], y[rows], classes=[0, 1])
+    args = (X[train], y[train], X[test], y[test])
+    assert abs(auc(streamed, *args) - auc(full, *args)) < 0.01
+    assert streamed.n_iter_ == 20 and len(streamed.loss_curve_) == 20
+
+
+def test_first_call_fixes_the_vocabulary(census):
+    """A category first seen in a later batch is pooled: the unknown row, or its hash bucket."""
+    X, y = census
+    first = (X["education"] != "Doctorate").to_numpy()
+    encoder = EntityEmbeddingEncoder(**PARAMS).partial_fit(X[first], y[first])
+    categories = encoder.categories_[1].tolist()
+    encoder.partial_fit(X[~first], y[~first])
+    assert encoder.categories_[1].tolist() == categories
+    assert "Doctorate" in encoder.infrequent_categories_[1]
+    table = encoder.get_embeddings("education")
+    doctor = encoder.transform(X[~first][:1])
+    block = [k for k, name in enumerate(encoder.get_feature_names_out()) if "education_" in name]
+    np.testing.assert_array_equal(doctor[0, block], table.loc["<unknown>"].to_numpy())
+    hashed = EntityEmbeddingEncoder(hash_buckets=4, **PARAMS).partial_fit(X[first], y[first])
+    hashed.partial_fit(X[~first], y[~first])
+    rows = hashed.get_embeddings("education")
+    vector = hashed.transform(X[~first][:1])[0, block]
+    buckets = rows[rows.index.str.startswith("<hash")].to_numpy()
+    assert any(np.array_equal(vector, row) for row in buckets)
+
+
+def test_classes_are_fixed_by_the_first_call(census):
+    """classes= on the first call allows a batch without one class; a new class later is an
+    error naming it, as are other classes= afterwards."""
+    X, y = census
+    zeros = np.flatnonzero(y == 0)[:500]
+    encoder = EntityEmbeddingEncoder(**PARAMS).partial_fit(X.iloc[zeros], y[zeros], classes=[0, 1])
+    assert encoder.classes_.tolist() == [0, 1] and encoder.target_type_ == "binary"
+    with pytest.raises(ValueError, match="classes"):
+        encoder.partial_fit(X[:100], np.where(y[:100] == 1, 2, 0))
+    with pytest.raises(ValueError, match="fixed by the first call"):
+        encoder.partial_fit(X[:100], y[:100], classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="target_type='continuous'"):
+        EntityEmbeddingEncoder(target_type="continuous").partial_fit(
+            X[:50], y[:50], classes=[0, 1]
+        )
+
+
+def test_partial_fit_continues_a_fit(census):
+    """partial_fit after fit trains one more epoch on the fitted tables, whatever warm_start."""
+    X, y = census
+    encoder = EntityEmbeddingEncoder(max_iter=2, **PARAMS).fit(X[:2000], y[:2000])
+    before = encoder.n_iter_
+    encoder.partial_fit(X[2000:3000], y[2000:3000])
+    assert encoder.n_iter_ == before + 1 and encoder.best_iter_ == before + 1
+    with pytest.raises(ValueError, match="feature names"):
+        encoder.partial_fit(X.iloc[:100, :-1], y[:100])
+
+
+def test_partial_fit_refuses_dask_input(census):
+    """A Dask collection is an error that points to fit (which streams partitions)."""
+    dd = pytest.importorskip("dask.dataframe")
+    X, y = census
+    ddf = dd.from_pandas(X[:200].assign(income=y[:200]), npartitions=2)
+    with pytest.raises(ValueError, match="partial_fit takes batches in memory"):
+        EntityEmbeddingEncoder(**PARAMS).partial_fit(ddf.drop(columns="income"), ddf["income"])
