@@ -58,6 +58,8 @@ class ColumnPlan:
         Categorical position -> (labels, matrix) of its pretrained table.
     frozen : frozenset of int
         Categorical positions whose pretrained rows stay fixed.
+    shared : tuple of tuple of int
+        Categorical positions of each group of ``shared_embeddings``, in X's order.
     """
 
     categorical: np.ndarray
@@ -66,6 +68,16 @@ class ColumnPlan:
     hash_buckets: list
     pretrained: dict
     frozen: frozenset
+    shared: tuple = ()
+
+    def shares(self) -> list:
+        """Per categorical position, the group's first column it reads the table of, or
+        None (a table of its own)."""
+        owner = [None] * len(self.categorical)
+        for group in self.shared:
+            for i in group[1:]:
+                owner[i] = group[0]
+        return owner
 
 
 def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
@@ -81,14 +93,61 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
             encoder.pretrained_embeddings, encoder.freeze_pretrained, table, categorical
         )
     check_width_keys(encoder.embedding_dim, table, categorical)
+    buckets = hash_buckets_per_column(encoder.hash_buckets, table, categorical)
+    shared = shared_groups(encoder, table, categorical, separators, buckets)
     return ColumnPlan(
         categorical=categorical,
         continuous=np.flatnonzero(~is_categorical),
         separators=separators,
-        hash_buckets=hash_buckets_per_column(encoder.hash_buckets, table, categorical),
+        hash_buckets=buckets,
         pretrained=pretrained,
         frozen=frozen,
+        shared=shared,
     )
+
+
+def shared_groups(encoder, table, categorical, separators, buckets) -> tuple:
+    """``shared_embeddings`` as groups of categorical positions, checked.
+
+    Each group is two or more categorical columns of one category per row, each in
+    one group only, with the same ``hash_buckets`` and no pretrained table.
+    """
+    groups, seen = [], set()
+    for spec in encoder.shared_embeddings or []:
+        if isinstance(spec, (str, bytes)) or len(spec) < 2:
+            raise ValueError(
+                f"shared_embeddings takes lists of two or more columns, such as "
+                f"[['origin', 'dest']]; got the entry {spec!r}."
+            )
+        group = sorted({categorical_key(table, categorical, k, "shared_embeddings") for k in spec})
+        names = [table.column_label(categorical[i]) for i in group]
+        problem = None
+        if len(group) < len(spec) or seen & set(group):
+            problem = "lists a column twice (a column shares one table)"
+        elif any(categorical[i] in separators or table.is_list(categorical[i]) for i in group):
+            problem = "has a list-valued column (shared tables take one category per row)"
+        elif len({buckets[i] for i in group}) > 1:
+            problem = "gives its columns different hash_buckets"
+        elif table.on_device:
+            problem = "comes with data on a device (shared tables are fitted on the host)"
+        elif set(group) & pretrained_keys(encoder, table, categorical):
+            problem = "has a column with pretrained_embeddings"
+        if problem is not None:
+            raise ValueError(
+                f"shared_embeddings group {names} {problem}. One table serves the whole "
+                "group: give its columns the same settings, or leave a column out."
+            )
+        seen |= set(group)
+        groups.append(tuple(group))
+    return tuple(groups)
+
+
+def pretrained_keys(encoder, table, categorical) -> set:
+    """Categorical positions that ``pretrained_embeddings`` names."""
+    return {
+        categorical_key(table, categorical, key, "pretrained_embeddings")
+        for key in encoder.pretrained_embeddings or {}
+    }
 
 
 ID_LIKE_DISTINCT = 1000  # an "auto"-continuous integer column with this many values, each

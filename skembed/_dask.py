@@ -71,6 +71,7 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
         ("cv", encoder.cv, "cross-fitting needs the rows of every fold in memory"),
         ("pretrained_embeddings", encoder.pretrained_embeddings, "pretrained tables"),
         ("warm_start", warm, "it continues a fit in memory; the Dask fit starts afresh"),
+        ("shared_embeddings", encoder.shared_embeddings, "one vocabulary over several columns"),
     ]:
         if value is not None:
             raise ValueError(

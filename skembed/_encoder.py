@@ -138,6 +138,12 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         categories to their bucket, which trains the buckets even when
         nothing was pooled. The unknown row then holds the buckets' mean.
 
+    shared_embeddings : list of list, default=None
+        Groups of columns naming one kind of entity (``[["home", "away"]]``):
+        each group reads one table over the union of its columns' categories
+        (counts summed for ``min_frequency``), of one width; each column keeps
+        its own output block. In-memory host data, one category per row.
+
     handle_unknown : {"embed", "error"}, default="embed"
         What ``transform`` does with a category never seen in ``fit``:
         ``"embed"`` gives it the unknown row, ``"error"`` raises a
@@ -351,6 +357,9 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
     feature_names_in_ : ndarray of str
         Column names seen in ``fit``, when they are all strings.
 
+    shared_embeddings_ : list of list of int
+        Positions in X of the columns of each ``shared_embeddings`` group.
+
     alignment_drift_ : dict of str to (int, float, float)
         After :meth:`align`: per column, the shared categories and their mean
         distance to the reference's rows before and after the move.
@@ -383,48 +392,20 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
-    def __init__(
-        self,
-        *,
-        categorical_features="auto",
-        embedding_dim="auto",
-        max_embedding_dim=16,
-        pretrained_embeddings=None,
-        freeze_pretrained=False,
-        separator=None,
-        bag_mode="mean",
-        hash_buckets=None,
-        sparse_embeddings="auto",
-        cv=None,
-        min_frequency=1,
-        max_categories=None,
-        handle_unknown="embed",
-        continuous="passthrough",
-        target_type="auto",
-        hidden_layer_sizes=(128, 64),
-        linear_path=False,
-        dropout=0.1,
-        embedding_dropout=0.1,
-        unknown_rate=0.01,
-        alpha=1e-3,
-        batch_size="auto",
-        learning_rate_init=3e-3,
-        embedding_learning_rate=None,
-        max_iter=100,
-        early_stopping=True,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        tol=1e-4,
-        device="auto",
-        dtype=np.float32,
-        random_state=None,
-        verbose=0,
-        warm_start=False,
-        partitions_per_buffer=4,
-        output_type="input",
-        mixed_precision=None,
-        n_jobs=None,
-    ):
+    def __init__(  # the parameters grouped as the docstring describes them
+        self, *,
+        categorical_features="auto", embedding_dim="auto", max_embedding_dim=16,
+        pretrained_embeddings=None, freeze_pretrained=False, separator=None, bag_mode="mean",
+        hash_buckets=None, shared_embeddings=None, sparse_embeddings="auto", cv=None,
+        min_frequency=1, max_categories=None, handle_unknown="embed",
+        continuous="passthrough", target_type="auto",
+        hidden_layer_sizes=(128, 64), linear_path=False, dropout=0.1, embedding_dropout=0.1,
+        unknown_rate=0.01, alpha=1e-3, batch_size="auto", learning_rate_init=3e-3,
+        embedding_learning_rate=None, max_iter=100, early_stopping=True,
+        validation_fraction=0.1, n_iter_no_change=5, tol=1e-4,
+        device="auto", dtype=np.float32, random_state=None, verbose=0, warm_start=False,
+        partitions_per_buffer=4, output_type="input", mixed_precision=None, n_jobs=None,
+    ):  # fmt: skip
         self.categorical_features = categorical_features
         self.embedding_dim = embedding_dim
         self.max_embedding_dim = max_embedding_dim
@@ -433,6 +414,7 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         self.separator = separator
         self.bag_mode = bag_mode
         self.hash_buckets = hash_buckets
+        self.shared_embeddings = shared_embeddings
         self.sparse_embeddings = sparse_embeddings
         self.cv = cv
         self.min_frequency = min_frequency

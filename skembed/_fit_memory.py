@@ -19,6 +19,7 @@ from ._continuous import continuous_matrix, scale_columns
 from ._encode import fitted_vocabularies
 from ._layout import check_output_names
 from ._pretrained import initial_table, match_labels
+from ._shared_tables import check_shared_widths, shared_vocabularies
 from ._stats import check_sample_weight, weighted_mean_std
 from ._table_training import (
     finished_tables,
@@ -29,15 +30,14 @@ from ._table_training import (
     training_config,
 )
 from ._tables import as_1d, as_table, take_rows
-from ._target import EncodedTarget, check_target_length, describe_target, encode_target
+from ._target import check_target_length, describe_target
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import caller_stacklevel, validate_params
 from ._warm_start import (
     add_previous_counts,
-    check_partial_classes,
     check_same_columns,
     continued_history,
-    first_classes,
+    continued_target,
     merge_vocabularies,
     previous_fit,
 )
@@ -95,20 +95,7 @@ def fit_tables(encoder, table, y, sample_weight, partial=None) -> dict:
     n = table.n_rows
     weight = check_sample_weight(None if sample_weight is None else as_1d(sample_weight), n)
     previous = previous_fit(encoder, partial)
-    if previous is not None:
-        check_same_task(previous, y is None)
-        if partial is not None:
-            check_partial_classes(previous, partial)
-    if y is None:  # learn the embeddings by predicting masked columns
-        target = EncodedTarget(np.zeros((n, 1), np.float32), "self-supervised", None,
-                               "self-supervised", None)  # fmt: skip
-    elif previous is None and partial is not None and partial.classes is not None:
-        target = encode_target(as_1d(y), n, weight, *first_classes(encoder, partial))
-    elif previous is None:
-        target = encode_target(as_1d(y), n, weight, encoder.target_type)
-    else:  # the previous fit's target type and classes
-        target = encode_target(as_1d(y), n, weight, previous["target_type_"],
-                               previous["classes_"])  # fmt: skip
+    target = continued_target(encoder, y, n, weight, previous, partial)
     if encoder.verbose:
         print(f"skembed fit: {describe_target(target.target_type, target.classes)}")
     plan = plan_columns(encoder, table)
@@ -156,6 +143,8 @@ def fit_tables(encoder, table, y, sample_weight, partial=None) -> dict:
         "embeddings_": [],
         "network_weights_": {},
     }
+    check_shared_widths(table, plan, fitted["embedding_dims_"])
+    fitted["shared_embeddings_"] = [[int(plan.categorical[i]) for i in g] for g in plan.shared]
     if warm is not None:
         fitted["embedding_dims_"] = list(previous["embedding_dims_"])
         fitted["category_counts_"] = add_previous_counts(warm, fitted["category_counts_"])
@@ -186,7 +175,15 @@ def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedCol
     """
     learned = LearnedColumns()
     n = table.n_rows
+    shared = shared_vocabularies(encoder, table, plan, weights)
     for i, j in enumerate(plan.categorical):
+        if i in shared:  # a column of a shared_embeddings group
+            vocabulary, value_rows, n_missing = shared[i]
+            learned.categories.append(vocabulary.categories)
+            learned.infrequent.append(vocabulary.infrequent)
+            learned.value_rows.append(value_rows)
+            learned.n_missing.append(n_missing)
+            continue
         if j in bag_columns:
             learned.token_rows[i], codes, uniques = table.bag(j, plan.separators.get(j))
         else:
@@ -346,21 +343,10 @@ def train_tables(
             bag_modes=[encoder.bag_mode if i in bags else None for i in range(len(table_sizes))],
             replacements=replacements,
             self_supervision=supervision,
+            shares=plan.shares(),
         )
     return finished_tables(result, vocabularies, row_counts, learned.n_missing,
                            config.unknown_rate)  # fmt: skip
-
-
-def check_same_task(previous: dict, self_supervised: bool) -> None:
-    """Raise when a warm start would switch between fit(X, y) and fit(X)."""
-    before = previous["target_type_"] == "self-supervised"
-    if before != self_supervised:
-        how = {True: "fit(X) without y", False: "fit(X, y)"}
-        raise ValueError(
-            f"This fit continues the previous one (warm_start=True, or partial_fit), a "
-            f"{how[before]}, but this is a {how[self_supervised]}: the network's output "
-            "means something else. Fit the same way, or start afresh (warm_start=False)."
-        )
 
 
 def single_rows(value_rows: list, single: list, n: int):

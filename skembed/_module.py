@@ -117,6 +117,7 @@ class EntityEmbeddingNet(nn.Module):
         generator: torch.Generator | None = None,
         linear_path: bool = False,
         table_init_std: float = 0.005,
+        shares: Sequence[int | None] | None = None,
     ) -> None:
         super().__init__()
         n_columns = len(table_sizes)
@@ -126,7 +127,7 @@ class EntityEmbeddingNet(nn.Module):
         sparse = list(sparse) if sparse is not None else [False] * n_columns
         self.bag_modes = bag_modes
         self.table_sizes = list(table_sizes)
-        layout = TableLayout.build(table_sizes, embedding_dims, bag_modes, sparse)
+        layout = TableLayout.build(table_sizes, embedding_dims, bag_modes, sparse, shares)
         self.layout = layout
         self.table_init_std = float(table_init_std)
         self.tables = _uninitialised_tables(layout, table_sizes, embedding_dims, bag_modes, sparse)

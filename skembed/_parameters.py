@@ -25,6 +25,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "sparse_embeddings": [Options({"auto"}), "boolean"],
     "cv": [None, Interval(numbers.Integral, 2, None), "cv object"],
     "warm_start": ["boolean"],
+    "shared_embeddings": [list, None],
     "max_embedding_dim": [Interval(numbers.Integral, 1, None)],
     "min_frequency": [
         Interval(numbers.Integral, 1, None),

@@ -26,6 +26,8 @@ class TableLayout:
 
     Attributes
     ----------
+    owners : list of int
+        Single columns with rows of their own (not reading another's).
     groups : list of list of int
         Single columns sharing each shared table, in column order.
     group_dims : list of int
@@ -50,6 +52,7 @@ class TableLayout:
         of each embedding feature in column order.
     """
 
+    owners: list[int]
     groups: list[list[int]]
     group_dims: list[int]
     group_sparse: list[bool]
@@ -67,8 +70,14 @@ class TableLayout:
         embedding_dims: Sequence[int],
         bag_modes: Sequence[str | None],
         sparse: Sequence[bool],
+        shares: Sequence[int | None] | None = None,
     ) -> TableLayout:
-        """The layout of columns with these table sizes, widths, bag modes and sparsity."""
+        """The layout of columns with these table sizes, widths, bag modes and sparsity.
+
+        ``shares[k]`` (``shared_embeddings``): an earlier single column of the same
+        size and width whose rows column ``k`` reads, instead of rows of its own.
+        """
+        shares = list(shares) if shares is not None else [None] * len(table_sizes)
         n_columns = len(table_sizes)
         single = [k for k in range(n_columns) if bag_modes[k] is None]
         keys: list[tuple[int, bool]] = []  # shared tables, by first appearance
@@ -82,6 +91,9 @@ class TableLayout:
         for table, group in enumerate(groups):
             offset = 0
             for k in group:
+                if shares[k] is not None:  # the rows of the column it shares a table with
+                    slots[k] = slots[shares[k]]
+                    continue
                 slots[k] = (table, offset, table_sizes[k])
                 offset += table_sizes[k]
             code_bounds.append((len(code_order), len(code_order) + len(group)))
@@ -91,6 +103,7 @@ class TableLayout:
             slots[k] = (len(groups) + i, 0, table_sizes[k] + 1)
         produced = [k for group in groups for k in group] + bag_columns
         return cls(
+            owners=[k for group in groups for k in group if shares[k] is None],
             groups=groups,
             group_dims=[dim for dim, _ in keys],
             group_sparse=[is_sparse for _, is_sparse in keys],
@@ -104,7 +117,7 @@ class TableLayout:
 
     def group_rows(self, table: int) -> int:
         """Rows of shared table ``table``: the rows of its columns, stacked."""
-        return sum(self.slots[k][2] for k in self.groups[table])
+        return sum(self.slots[k][2] for k in self.groups[table] if k in self.owners)
 
     @property
     def reorders_codes(self) -> bool:

@@ -132,6 +132,7 @@ def train(
     replacements: list[np.ndarray] | None = None,
     self_supervision: SelfSupervision | None = None,
     stream: ChunkStream | None = None,
+    shares: list[int | None] | None = None,
 ) -> TrainingResult:
     """Train the surrogate network and return its embedding tables.
 
@@ -169,6 +170,9 @@ def train(
         With ``task="self-supervised"``: how to mask and predict columns
         (``target`` is then ignored and ``n_outputs`` is the network's output
         width).
+    shares : list of (int or None), optional
+        ``shared_embeddings``: per column, the earlier column whose table it
+        reads (same size and width), or None for a table of its own.
     stream : ChunkStream, optional
         Take the training data chunk by chunk from here; ``rows``,
         ``continuous``, ``target``, ``sample_weight`` and ``bags`` are then
@@ -194,7 +198,7 @@ def train(
     bag_modes = list(bag_modes or [None] * len(table_sizes))
     net = _network(
         table_sizes, embedding_dims, data.n_continuous, n_outputs, bag_modes, config,
-        init_generator, config.linear_path and task != "self-supervised",
+        init_generator, config.linear_path and task != "self-supervised", shares,
     ).to(device)  # fmt: skip
     net.use_generator(generator)
     net.load_initial_tables(initial_tables or [None] * len(table_sizes))
@@ -269,6 +273,7 @@ def _network(
     config: TrainingConfig,
     generator: torch.Generator,
     linear_path: bool = False,
+    shares: list[int | None] | None = None,
 ) -> EntityEmbeddingNet:
     """The network of a fit (on the CPU); tables of ``sparse_min_rows`` rows or more are sparse."""
     return EntityEmbeddingNet(
@@ -287,6 +292,7 @@ def _network(
         generator=generator,
         linear_path=linear_path,
         table_init_std=config.table_init_std,
+        shares=shares,
     )
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._categories import Vocabulary
+from ._tables import as_1d
+from ._target import EncodedTarget, encode_target
 from ._values import build_lookup, lookup_codes, sort_order
 
 __all__ = [
@@ -30,7 +32,9 @@ __all__ = [
     "first_classes",
     "add_previous_counts",
     "check_same_columns",
+    "check_same_task",
     "continued_history",
+    "continued_target",
     "merge_vocabularies",
     "previous_fit",
 ]
@@ -107,6 +111,10 @@ def check_same_columns(state: dict, table, plan, bag_columns) -> None:
         "categorical": (state["categorical_columns_"], plan.categorical),
         "continuous": (state["continuous_columns_"], plan.continuous),
         "list-valued": (state["bag_columns_"], bag_columns),
+        "shared": (
+            [j for g in state.get("shared_embeddings_", []) for j in g],
+            [int(plan.categorical[i]) for g in plan.shared for i in g],
+        ),
     }
     for kind, (before, now) in names.items():
         if not np.array_equal(np.asarray(before), np.asarray(now)):
@@ -212,3 +220,33 @@ def _remap(rows, mapping: np.ndarray):
     from ._device_math import to_tensor_like
 
     return to_tensor_like(mapping, rows)[rows]
+
+
+def check_same_task(previous: dict, self_supervised: bool) -> None:
+    """Raise when a warm start would switch between fit(X, y) and fit(X)."""
+    before = previous["target_type_"] == "self-supervised"
+    if before != self_supervised:
+        how = {True: "fit(X) without y", False: "fit(X, y)"}
+        raise ValueError(
+            f"This fit continues the previous one (warm_start=True, or partial_fit), a "
+            f"{how[before]}, but this is a {how[self_supervised]}: the network's output "
+            "means something else. Fit the same way, or start afresh (warm_start=False)."
+        )
+
+
+def continued_target(encoder, y, n: int, weight, previous, partial) -> EncodedTarget:
+    """The training target of a fit: the previous fit's target type and classes when it
+    continues one, ``partial_fit``'s first ``classes``, else as ``target_type`` says."""
+    if previous is not None:
+        check_same_task(previous, y is None)
+        if partial is not None:
+            check_partial_classes(previous, partial)
+    if y is None:  # learn the embeddings by predicting masked columns
+        return EncodedTarget(np.zeros((n, 1), np.float32), "self-supervised", None,
+                             "self-supervised", None)  # fmt: skip
+    y = as_1d(y)
+    if previous is not None:
+        return encode_target(y, n, weight, previous["target_type_"], previous["classes_"])
+    if partial is not None and partial.classes is not None:
+        return encode_target(y, n, weight, *first_classes(encoder, partial))
+    return encode_target(y, n, weight, encoder.target_type)
