@@ -21,19 +21,27 @@ HEADS_PREFIX = "heads."  # names of the self-supervised heads' weights start wit
 _TABLES_PREFIX = "tables."  # the tables are the fitted tables, not network weights
 
 
+def _named_weights(modules: Sequence[nn.Module]) -> dict[str, torch.Tensor]:
+    """Every weight and buffer of the network (``modules[0]``) but its tables, then the
+    heads' (``modules[1:]``) under names starting with :data:`HEADS_PREFIX`."""
+    net, *heads = modules
+    named = {}
+    for prefix, module in [("", net)] + [(HEADS_PREFIX, head) for head in heads]:
+        for name, value in module.state_dict().items():
+            if prefix or not name.startswith(_TABLES_PREFIX):
+                named[prefix + name] = value
+    return named
+
+
 def network_weights(modules: Sequence[nn.Module]) -> dict[str, np.ndarray]:
     """The weights and buffers of a fit's modules, tables left out, as NumPy copies.
 
     ``modules``: the network, then the heads (if any), as the training loop holds them.
     """
-    net, *heads = modules
-    named = [("", net)] + [(HEADS_PREFIX, head) for head in heads]
-    weights = {}
-    for prefix, module in named:
-        for name, value in module.state_dict().items():
-            if prefix or not name.startswith(_TABLES_PREFIX):
-                weights[prefix + name] = value.detach().to("cpu").numpy().copy()
-    return weights
+    return {
+        name: value.detach().to("cpu").numpy().copy()
+        for name, value in _named_weights(modules).items()
+    }
 
 
 def load_network_weights(
@@ -50,12 +58,7 @@ def load_network_weights(
         When the weights do not fit the network (other widths or layers).
     """
     net, *heads = modules
-    named = [("", net)] + [(HEADS_PREFIX, head) for head in heads]
-    expected = {}
-    for prefix, module in named:
-        for name, value in module.state_dict().items():
-            if prefix or not name.startswith(_TABLES_PREFIX):
-                expected[prefix + name] = value
+    expected = _named_weights(modules)
     if set(expected) != set(weights) or any(
         tuple(expected[name].shape) != np.shape(weights[name]) for name in expected
     ):

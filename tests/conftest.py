@@ -58,3 +58,21 @@ def make_frame(n=400, seed=0):
 def frame():
     """A small mixed pandas frame and a binary target."""
     return make_frame()
+
+
+@pytest.fixture(scope="module")
+def census():
+    """The first 6,000 rows of the bundled census sample and their target."""
+    from skembed.datasets import load_adult_sample
+
+    X, y = load_adult_sample()
+    return X.iloc[:6000].reset_index(drop=True), y[:6000]
+
+
+def downstream_auc(encoder, X_train, y_train, X_test, y_test):
+    """ROC AUC of a logistic regression trained on the encoder's output."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    model = LogisticRegression(max_iter=2000).fit(encoder.transform(X_train), y_train)
+    return roc_auc_score(y_test, model.predict_proba(encoder.transform(X_test))[:, 1])

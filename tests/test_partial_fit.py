@@ -2,25 +2,11 @@
 
 import numpy as np
 import pytest
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
+from conftest import downstream_auc
 from skembed import EntityEmbeddingEncoder
-from skembed.datasets import load_adult_sample
 
 PARAMS = dict(random_state=0, n_jobs=1, continuous="scale")
-
-
-@pytest.fixture(scope="module")
-def census():
-    X, y = load_adult_sample()
-    return X.iloc[:6000].reset_index(drop=True), y[:6000]
-
-
-def auc(encoder, X_train, y_train, X_test, y_test):
-    """ROC AUC of a logistic regression trained on the encoder's output."""
-    model = LogisticRegression(max_iter=2000).fit(encoder.transform(X_train), y_train)
-    return roc_auc_score(y_test, model.predict_proba(encoder.transform(X_test))[:, 1])
 
 
 def test_ten_chunks_match_a_full_fit_of_as_many_epochs(census):
@@ -34,7 +20,7 @@ def test_ten_chunks_match_a_full_fit_of_as_many_epochs(census):
         for rows in np.array_split(np.arange(4000), 10):
             streamed.partial_fit(X.iloc[rows], y[rows], classes=[0, 1])
     args = (X[train], y[train], X[test], y[test])
-    assert abs(auc(streamed, *args) - auc(full, *args)) < 0.01
+    assert abs(downstream_auc(streamed, *args) - downstream_auc(full, *args)) < 0.01
     assert streamed.n_iter_ == 20 and len(streamed.loss_curve_) == 20
 
 

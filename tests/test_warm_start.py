@@ -2,25 +2,11 @@
 
 import numpy as np
 import pytest
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
+from conftest import downstream_auc
 from skembed import EntityEmbeddingEncoder, load
-from skembed.datasets import load_adult_sample
 
 FAST = dict(max_iter=4, random_state=0, n_jobs=1, continuous="scale")
-
-
-@pytest.fixture(scope="module")
-def census():
-    X, y = load_adult_sample()
-    return X.iloc[:6000].reset_index(drop=True), y[:6000]
-
-
-def auc(encoder, X_train, y_train, X_test, y_test):
-    """ROC AUC of a logistic regression trained on the encoder's output."""
-    model = LogisticRegression(max_iter=2000).fit(encoder.transform(X_train), y_train)
-    return roc_auc_score(y_test, model.predict_proba(encoder.transform(X_test))[:, 1])
 
 
 def test_two_warm_fits_on_halves_match_one_fit_on_all(census):
@@ -33,7 +19,7 @@ def test_two_warm_fits_on_halves_match_one_fit_on_all(census):
     first_iters = warm.n_iter_
     warm.fit(X[2000:4000], y[2000:4000])
     args = (X[train], y[train], X[test], y[test])
-    assert auc(warm, *args) > auc(full, *args) - 0.01
+    assert downstream_auc(warm, *args) > downstream_auc(full, *args) - 0.01
     assert warm.n_iter_ == first_iters + 4 and len(warm.loss_curve_) == warm.n_iter_
 
 
@@ -42,9 +28,9 @@ def test_warm_start_on_the_same_data_changes_only_the_epochs(census):
     X, y = census
     encoder = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[:3000], y[:3000])
     args = (X[:3000], y[:3000], X[3000:], y[3000:])
-    before = auc(encoder, *args)
+    before = downstream_auc(encoder, *args)
     encoder.fit(X[:3000], y[:3000])
-    assert abs(auc(encoder, *args) - before) < 0.005
+    assert abs(downstream_auc(encoder, *args) - before) < 0.005
     assert encoder.n_iter_ == 8 and encoder.best_iter_ > 4
 
 
