@@ -95,6 +95,7 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
     check_width_keys(encoder.embedding_dim, table, categorical)
     buckets = hash_buckets_per_column(encoder.hash_buckets, table, categorical)
     shared = shared_groups(encoder, table, categorical, separators, buckets)
+    pretrained, frozen = share_pretrained(shared, pretrained, frozen)
     return ColumnPlan(
         categorical=categorical,
         continuous=np.flatnonzero(~is_categorical),
@@ -109,8 +110,9 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
 def shared_groups(encoder, table, categorical, separators, buckets) -> tuple:
     """``shared_embeddings`` as groups of categorical positions, checked.
 
-    Each group is two or more categorical columns of one category per row, each in
-    one group only, with the same ``hash_buckets`` and no pretrained table.
+    Each group is two or more categorical columns, all single or all list-valued, each
+    in one group only, with the same ``hash_buckets`` and at most one pretrained table (the
+    group's: :func:`share_pretrained` gives it to every column of the group).
     """
     groups, seen = [], set()
     for spec in encoder.shared_embeddings or []:
@@ -124,14 +126,15 @@ def shared_groups(encoder, table, categorical, separators, buckets) -> tuple:
         problem = None
         if len(group) < len(spec) or seen & set(group):
             problem = "lists a column twice (a column shares one table)"
-        elif any(categorical[i] in separators or table.is_list(categorical[i]) for i in group):
-            problem = "has a list-valued column (shared tables take one category per row)"
+        elif len({categorical[i] in separators or table.is_list(categorical[i])
+                  for i in group}) > 1:  # fmt: skip
+            problem = "mixes list-valued and single columns (one table reads one kind)"
         elif len({buckets[i] for i in group}) > 1:
             problem = "gives its columns different hash_buckets"
         elif table.on_device:
             problem = "comes with data on a device (shared tables are fitted on the host)"
-        elif set(group) & pretrained_keys(encoder, table, categorical):
-            problem = "has a column with pretrained_embeddings"
+        elif len(set(group) & pretrained_keys(encoder, table, categorical)) > 1:
+            problem = "has pretrained_embeddings for several of its columns (give one)"
         if problem is not None:
             raise ValueError(
                 f"shared_embeddings group {names} {problem}. One table serves the whole "
@@ -140,6 +143,18 @@ def shared_groups(encoder, table, categorical, separators, buckets) -> tuple:
         seen |= set(group)
         groups.append(tuple(group))
     return tuple(groups)
+
+
+def share_pretrained(groups, pretrained: dict, frozen: frozenset) -> tuple[dict, frozenset]:
+    """A group's pretrained table (and freezing) for every column of the group."""
+    pretrained, frozen = dict(pretrained), set(frozen)
+    for group in groups:
+        for i in group:
+            if i in pretrained:
+                pretrained.update(dict.fromkeys(group, pretrained[i]))
+                if i in frozen:
+                    frozen.update(group)
+    return pretrained, frozenset(frozen)
 
 
 def pretrained_keys(encoder, table, categorical) -> set:

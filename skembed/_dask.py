@@ -45,6 +45,7 @@ from ._encode import encode, fitted_vocabularies
 from ._fit_memory import check_trainable, warn_nothing_to_embed
 from ._layout import check_output_names
 from ._output import pandas_frame
+from ._shared_tables import check_shared_widths
 from ._table_training import (
     finished_tables,
     replacement_rows,
@@ -71,7 +72,6 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
         ("cv", encoder.cv, "cross-fitting needs the rows of every fold in memory"),
         ("pretrained_embeddings", encoder.pretrained_embeddings, "pretrained tables"),
         ("warm_start", warm, "it continues a fit in memory; the Dask fit starts afresh"),
-        ("shared_embeddings", encoder.shared_embeddings, "one vocabulary over several columns"),
     ]:
         if value is not None:
             raise ValueError(
@@ -110,13 +110,22 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
 
     weighted = None if sample_weight is None else weight_total / n  # mean weight of a row
     bag_columns, row_counts, n_missing = _merged_vocabularies(
-        encoder, table, summaries, n, weighted
+        encoder, table, summaries, n, weighted, plan.shared
     )
+    encoder.shared_embeddings_ = [[int(plan.categorical[i]) for i in g] for g in plan.shared]
+    for group in encoder.shared_embeddings_:
+        if len({j in bag_columns for j in group}) > 1:
+            raise ValueError(
+                f"shared_embeddings group {[table.column_label(j) for j in group]} mixes "
+                "list-valued and single columns (one table reads one kind); leave a "
+                "column out of the group."
+            )
     encoder.bag_columns_ = np.array(bag_columns, dtype=np.int64)
     encoder.embedding_dims_ = [
         embedding_width(encoder.embedding_dim, encoder.max_embedding_dim, table, j, len(cats))
         for j, cats in zip(encoder.categorical_columns_, encoder.categories_)
     ]
+    check_shared_widths(table, plan, encoder.embedding_dims_)
     check_output_names(
         table.columns, plan.categorical, plan.continuous, encoder.embedding_dims_,
         encoder.continuous != "drop",
@@ -133,18 +142,24 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
     single = [i for i in range(len(vocabularies)) if i not in cells]
     _train_streamed(
         encoder, parts, names, summaries, task, n_outputs, target_scaling, vocabularies,
-        row_counts, n_missing, cells, single,
+        row_counts, n_missing, cells, single, plan.shares(),
     )  # fmt: skip
 
 
-def _merged_vocabularies(encoder, table, summaries, n: int, mean_weight) -> tuple:
+def _merged_vocabularies(encoder, table, summaries, n: int, mean_weight, groups=()) -> tuple:
     """Set the categories from the partitions' merged counts; bag columns and row counts.
 
     With sample weights (``mean_weight`` not None), ``min_frequency`` and
     ``max_categories`` compare the weighted counts over the mean weight, as in memory.
+    The columns of each of ``groups`` (``shared_embeddings``) get one vocabulary from
+    their counts summed.
     """
     bag_columns, row_counts, n_missing = [], [], []
     encoder.categories_, encoder.infrequent_categories_, encoder.category_counts_ = [], [], []
+    shared = {}
+    for group in groups:
+        vocabulary = _vocabulary(encoder, summaries, group, n, mean_weight)
+        shared.update(dict.fromkeys(group, vocabulary))
     for i, j in enumerate(encoder.categorical_columns_):
         stats = [s["categorical"][i] for s in summaries]
         if any(is_bag for is_bag, *_ in stats):
@@ -153,20 +168,7 @@ def _merged_vocabularies(encoder, table, summaries, n: int, mean_weight) -> tupl
         missing = sum(m for *_, m in stats)
         if len(uniques) == 0:
             warn_nothing_to_embed(table, j)
-        by_weight = counts
-        if mean_weight is not None:
-            weighted = [s["weighted_counts"][i] for s in summaries]
-            _, by_weight = merge_counts([u for _, u, _, _ in stats], weighted)
-            by_weight = by_weight / mean_weight
-        vocabulary = vocabulary_from_counts(
-            uniques,
-            by_weight,
-            missing,
-            min_frequency=encoder.min_frequency,
-            max_categories=encoder.max_categories,
-            n_rows=n,
-            n_buckets=encoder.hash_buckets_[i],
-        )
+        vocabulary = shared.get(i) or _vocabulary(encoder, summaries, [i], n, mean_weight)
         rows, _ = vocabulary.encode(np.arange(len(uniques)), uniques)
         counted = np.bincount(rows, weights=counts, minlength=vocabulary.n_rows)
         counted[vocabulary.missing_row] += missing
@@ -176,6 +178,25 @@ def _merged_vocabularies(encoder, table, summaries, n: int, mean_weight) -> tupl
         row_counts.append(counted.astype(np.int64))
         n_missing.append(missing)
     return bag_columns, row_counts, n_missing
+
+
+def _vocabulary(encoder, summaries, columns, n: int, mean_weight):
+    """The vocabulary of categorical positions ``columns`` from their merged counts."""
+    stats = [s["categorical"][i] for s in summaries for i in columns]
+    uniques, counts = merge_counts([u for _, u, _, _ in stats], [c for *_, c, _ in stats])
+    if mean_weight is not None:
+        weighted = [s["weighted_counts"][i] for s in summaries for i in columns]
+        _, counts = merge_counts([u for _, u, _, _ in stats], weighted)
+        counts = counts / mean_weight
+    return vocabulary_from_counts(
+        uniques,
+        counts,
+        sum(m for *_, m in stats),
+        min_frequency=encoder.min_frequency,
+        max_categories=encoder.max_categories,
+        n_rows=n,
+        n_buckets=encoder.hash_buckets_[columns[0]],
+    )
 
 
 def _partition_arrays(part, names, encoder, target_scaling) -> tuple:
@@ -227,7 +248,7 @@ def _concat_chunks(chunks: list[tuple]) -> tuple:
 
 def _train_streamed(
     encoder, parts, names, summaries, task, n_outputs, target_scaling, vocabularies,
-    row_counts, n_missing, cells, single,
+    row_counts, n_missing, cells, single, shares=None,
 ) -> None:  # fmt: skip
     from ._training import ChunkStream, train  # torch is imported here, not at import
 
@@ -283,6 +304,7 @@ def _train_streamed(
             bag_modes=[encoder.bag_mode if i in cells else None for i in range(len(table_sizes))],
             replacements=replacements,
             self_supervision=supervision,
+            shares=shares,
             stream=ChunkStream(
                 train_chunks=train_chunks,
                 validation_chunks=validation_chunks if val_parts else None,

@@ -142,7 +142,7 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         Groups of columns naming one kind of entity (``[["home", "away"]]``):
         each group reads one table over the union of its columns' categories
         (counts summed for ``min_frequency``), of one width; each column keeps
-        its own output block. In-memory host data, one category per row.
+        its own output block. See the shared tables page.
 
     handle_unknown : {"embed", "error"}, default="embed"
         What ``transform`` does with a category never seen in ``fit``:

@@ -175,10 +175,12 @@ def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedCol
     """
     learned = LearnedColumns()
     n = table.n_rows
-    shared = shared_vocabularies(encoder, table, plan, weights)
+    shared, learned.pretrained = shared_vocabularies(encoder, table, plan, weights)
     for i, j in enumerate(plan.categorical):
         if i in shared:  # a column of a shared_embeddings group
-            vocabulary, value_rows, n_missing = shared[i]
+            vocabulary, value_rows, n_missing, token_rows = shared[i]
+            if token_rows is not None:
+                learned.token_rows[i] = token_rows
             learned.categories.append(vocabulary.categories)
             learned.infrequent.append(vocabulary.infrequent)
             learned.value_rows.append(value_rows)

@@ -233,7 +233,7 @@ class EntityEmbeddingNet(nn.Module):
             for (start, stop), table in zip(self.layout.code_bounds, self.tables):
                 parts.append(table(codes[:, start:stop]).flatten(1))
         for k, bag in enumerate(bags):  # ragged: tokens and where each row's start
-            parts.append(self.tables[len(self.layout.groups) + k](bag.values, bag.offsets[:-1]))
+            parts.append(self.tables[self.layout.bag_tables[k]](bag.values, bag.offsets[:-1]))
         hidden = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
         if self._reorder_features:
             hidden = hidden.index_select(1, self.feature_order)
@@ -331,6 +331,8 @@ def _uninitialised_tables(
         rows = layout.group_rows(table)
         tables.append(nn.Embedding(rows, dim, sparse=is_sparse, _weight=torch.empty(rows, dim)))
     for k in layout.bag_columns:
+        if k not in layout.owners:  # it reads another bag column's table
+            continue
         size, dim = table_sizes[k], embedding_dims[k]
         tables.append(
             nn.EmbeddingBag(

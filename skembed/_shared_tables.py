@@ -13,52 +13,80 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._bags import unique_per_row
 from ._categories import learn_vocabulary
+from ._pretrained import match_labels
 from ._values import build_lookup, lookup_codes
 
 __all__ = ["check_shared_widths", "learn_shared_vocabulary", "shared_vocabularies"]
 
 
-def learn_shared_vocabulary(table, columns, weights=None, **options) -> list[tuple]:
-    """The vocabulary of a group of single columns, and each column's table rows.
+def learn_shared_vocabulary(
+    table, columns, weights=None, pretrained=None, separators=None, **options
+) -> tuple[list[tuple], tuple | None]:
+    """The vocabulary of a group of columns, and each column's table rows.
 
     Parameters
     ----------
     table : Table
         The host view of X.
     columns : sequence of int
-        Positions in X of the group's columns.
+        Positions in X of the group's columns, all single or all list-valued.
     weights : ndarray of shape (n_rows,) or None
         Relative sample weights, for the counts.
+    pretrained : (ndarray, ndarray) or None
+        The group's pretrained table (labels, matrix): its categories are kept.
+    separators : dict of {int: str}, optional
+        Separators of the string columns split into bags (list-valued groups).
     **options
         :func:`~skembed._categories.learn_vocabulary`'s ``min_frequency``,
         ``max_categories``, ``n_rows`` and ``n_buckets``.
 
     Returns
     -------
-    learned : list of (Vocabulary, ndarray, int)
-        Per column: the group's vocabulary, the table row of each row of X, and the
-        column's count of missing values.
+    learned : list of (Vocabulary, ndarray, int, ndarray or None)
+        Per column: the group's vocabulary, the table row of each row of X (of each
+        token for a bag), the column's count of rows without a value, and for a bag
+        the row of X of each token.
+    matched : (ndarray, ndarray) or None
+        The pretrained table with its labels matched to the columns' values.
     """
-    parts = [table.factorize(j) for j in columns]
-    uniques = [u for _, u in parts]
+    n = table.n_rows
+    bags = table.is_list(columns[0]) or columns[0] in (separators or {})
+    if bags:
+        parts = [table.bag(j, (separators or {}).get(j)) for j in columns]
+    else:
+        parts = [(None, *table.factorize(j)) for j in columns]
+    uniques = [u for *_, u in parts]
     if len({u.dtype for u in uniques}) > 1:  # ints in one column, strings in another
         uniques = [u.astype(object) for u in uniques]
     union = pd.unique(np.concatenate(uniques))
     lookup = build_lookup(union)
     member_codes = []
-    for (codes, _), values in zip(parts, uniques):
+    for (_, codes, _), values in zip(parts, uniques):
         position = lookup_codes(lookup, values)
         member_codes.append(np.where(codes >= 0, position[np.maximum(codes, 0)], -1))
-    n = table.n_rows
+    counted, count_weights = None, None if weights is None else np.tile(weights, len(columns))
+    if bags:  # a category counts once per row holding it
+        pairs = [unique_per_row(cell, codes, len(union), rows=True)
+                 for (cell, _, _), codes in zip(parts, member_codes)]  # fmt: skip
+        counted = np.concatenate([codes for codes, _ in pairs])
+        count_weights = None if weights is None else weights[np.concatenate([r for _, r in pairs])]
+    matched = None if pretrained is None else match_labels(table, columns[0], union, *pretrained)
     vocabulary, rows = learn_vocabulary(
         np.concatenate(member_codes),
         union,
-        count_weights=None if weights is None else np.tile(weights, len(columns)),
+        count_codes=counted,
+        count_weights=count_weights,
+        always_keep=None if matched is None else matched[0],
         **options,
     )
-    rows = rows.reshape(len(columns), n)
-    return [(vocabulary, rows[k], int((codes < 0).sum())) for k, codes in enumerate(member_codes)]
+    learned = []
+    ends = np.cumsum([len(codes) for codes in member_codes])
+    for (cell, _, _), codes, rows_of in zip(parts, member_codes, np.split(rows, ends[:-1])):
+        empty = n - len(np.unique(cell)) if bags else int((codes < 0).sum())
+        learned.append((vocabulary, rows_of, empty, cell))
+    return learned, matched
 
 
 def check_shared_widths(table, plan, widths) -> None:
@@ -73,19 +101,27 @@ def check_shared_widths(table, plan, widths) -> None:
             )
 
 
-def shared_vocabularies(encoder, table, plan, weights) -> dict:
-    """``{categorical position: (vocabulary, table rows, missing count)}`` of the columns
-    in ``shared_embeddings`` groups: one vocabulary per group."""
-    shared = {}
+def shared_vocabularies(encoder, table, plan, weights) -> tuple[dict, dict]:
+    """The columns of ``shared_embeddings`` groups, one vocabulary per group.
+
+    Returns ``{categorical position: (vocabulary, table rows, missing count, token
+    rows)}`` (see :func:`learn_shared_vocabulary`) and
+    ``{categorical position: matched pretrained table}`` for groups that have one.
+    """
+    shared, pretrained = {}, {}
     for group in plan.shared:
-        learned = learn_shared_vocabulary(
+        learned, matched = learn_shared_vocabulary(
             table,
             [plan.categorical[i] for i in group],
             weights,
+            plan.pretrained.get(group[0]),
+            plan.separators,
             min_frequency=encoder.min_frequency,
             max_categories=encoder.max_categories,
             n_rows=table.n_rows,
             n_buckets=plan.hash_buckets[group[0]],
         )
         shared.update(zip(group, learned))
-    return shared
+        if matched is not None:
+            pretrained.update(dict.fromkeys(group, matched))
+    return shared, pretrained

@@ -27,7 +27,9 @@ class TableLayout:
     Attributes
     ----------
     owners : list of int
-        Single columns with rows of their own (not reading another's).
+        Columns with rows of their own (not reading another column's).
+    bag_tables : list of int
+        Per bag column, in column order, the table it reads.
     groups : list of list of int
         Single columns sharing each shared table, in column order.
     group_dims : list of int
@@ -35,8 +37,8 @@ class TableLayout:
     group_sparse : list of bool
         Whether each shared table gets sparse gradients.
     bag_columns : list of int
-        The bag columns, in column order (table ``len(groups) + i`` is
-        ``bag_columns[i]``'s).
+        The bag columns, in column order; after the shared tables, one table
+        per bag column that reads no other's (``bag_tables``).
     slots : dict of int to (int, int, int)
         Column -> ``(table, first row, rows)``; a bag table's rows include
         its padding row.
@@ -53,6 +55,7 @@ class TableLayout:
     """
 
     owners: list[int]
+    bag_tables: list[int]
     groups: list[list[int]]
     group_dims: list[int]
     group_sparse: list[bool]
@@ -74,8 +77,9 @@ class TableLayout:
     ) -> TableLayout:
         """The layout of columns with these table sizes, widths, bag modes and sparsity.
 
-        ``shares[k]`` (``shared_embeddings``): an earlier single column of the same
-        size and width whose rows column ``k`` reads, instead of rows of its own.
+        ``shares[k]`` (``shared_embeddings``): an earlier column of the same kind
+        (single or bag), size and width whose rows column ``k`` reads, instead of
+        rows of its own.
         """
         shares = list(shares) if shares is not None else [None] * len(table_sizes)
         n_columns = len(table_sizes)
@@ -99,11 +103,18 @@ class TableLayout:
             code_bounds.append((len(code_order), len(code_order) + len(group)))
             code_order += [position[k] for k in group]
         bag_columns = [k for k in range(n_columns) if bag_modes[k] is not None]
-        for i, k in enumerate(bag_columns):
-            slots[k] = (len(groups) + i, 0, table_sizes[k] + 1)
+        bag_tables, n_tables = [], len(groups)
+        for k in bag_columns:
+            if shares[k] is not None:  # the table of the bag column it shares with
+                slots[k] = slots[shares[k]]
+            else:
+                slots[k] = (n_tables, 0, table_sizes[k] + 1)
+                n_tables += 1
+            bag_tables.append(slots[k][0])
         produced = [k for group in groups for k in group] + bag_columns
         return cls(
-            owners=[k for group in groups for k in group if shares[k] is None],
+            owners=[k for k in range(n_columns) if shares[k] is None],
+            bag_tables=bag_tables,
             groups=groups,
             group_dims=[dim for dim, _ in keys],
             group_sparse=[is_sparse for _, is_sparse in keys],

@@ -84,14 +84,17 @@ def test_self_supervised_and_warm_start_with_shared_tables(flights):
         (dict(shared_embeddings=[["origin"]]), "two or more"),
         (dict(shared_embeddings=[["origin", "dest"], ["dest", "origin"]]), "twice"),
         (dict(shared_embeddings=[["origin", "dest"]], hash_buckets={"origin": 2}), "hash_buck"),
-        (dict(shared_embeddings=[["origin", "dest"]], separator={"dest": "|"}), "list-valued"),
+        (dict(shared_embeddings=[["origin", "dest"]], separator={"dest": "|"}), "mixes"),
         (dict(shared_embeddings=[["origin", "dest"]], embedding_dim={"dest": 3}), "widths"),
         (
             dict(
                 shared_embeddings=[["origin", "dest"]],
-                pretrained_embeddings={"origin": pd.DataFrame([[0.0, 1.0]], index=["ams"])},
+                pretrained_embeddings={
+                    "origin": pd.DataFrame([[0.0, 1.0]], index=["ams"]),
+                    "dest": pd.DataFrame([[1.0, 0.0]], index=["ams"]),
+                },
             ),
-            "pretrained",
+            "several",
         ),
     ],
 )
@@ -102,14 +105,70 @@ def test_groups_that_cannot_share_are_refused(flights, params, match):
         EntityEmbeddingEncoder(**params, **FAST).fit(X, y)
 
 
-def test_dask_input_with_shared_tables_is_refused(flights):
-    """The Dask fit does not build shared vocabularies yet: a clear error."""
+def test_list_valued_columns_share_a_table():
+    """Two tag columns (bags) read one table over the union of their tokens."""
+    rng = np.random.RandomState(0)
+    tags = np.array(["a", "b", "c", "d"])
+    X = pd.DataFrame(
+        {
+            "liked": ["|".join(rng.choice(tags[:3], 2)) for _ in range(300)],
+            "shared": ["|".join(rng.choice(tags[1:], 2)) for _ in range(300)],
+        }
+    )
+    y = X["liked"].str.contains("a") | X["shared"].str.contains("d")
+    encoder = EntityEmbeddingEncoder(
+        shared_embeddings=[["liked", "shared"]], separator={"liked": "|", "shared": "|"}, **FAST
+    ).fit(X, y)
+    assert encoder.categories_[0].tolist() == encoder.categories_[1].tolist() == list(tags)
+    np.testing.assert_array_equal(encoder.embeddings_[0][:4], encoder.embeddings_[1][:4])
+    counts = dict(zip(encoder.categories_[0], encoder.category_counts_[0]))
+    assert counts["d"] == 0 and counts["a"] == X["liked"].str.contains("a").sum()
+
+
+def test_dask_fit_shares_bag_tables():
+    """Tag columns split by a separator share one table in a Dask fit as in memory."""
+    dd = pytest.importorskip("dask.dataframe")
+    X = pd.DataFrame({"a": ["x|y", "y", "z|x", "y|z"] * 40, "b": ["y|w", "w", "x", "z|w"] * 40})
+    y = np.arange(160) % 2
+    params = dict(shared_embeddings=[["a", "b"]], separator={"a": "|", "b": "|"}, **FAST)
+    ddf = dd.from_pandas(X.assign(t=y), npartitions=2)
+    streamed = EntityEmbeddingEncoder(**params).fit(ddf.drop(columns="t"), ddf["t"])
+    assert streamed.categories_[0].tolist() == streamed.categories_[1].tolist()
+    assert streamed.categories_[0].tolist() == ["w", "x", "y", "z"]
+    np.testing.assert_array_equal(streamed.embeddings_[0][:4], streamed.embeddings_[1][:4])
+
+
+def test_a_pretrained_table_serves_the_whole_group(flights):
+    """A pretrained (frozen) table given for one column is the group's: both columns read
+    its vectors, and its categories are kept."""
+    X, y = flights
+    vectors = pd.DataFrame([[0.5, -0.5, 0.25], [1.0, 0.0, -1.0]], index=["ams", "zrh"])
+    encoder = EntityEmbeddingEncoder(
+        shared_embeddings=[["origin", "dest"]],
+        pretrained_embeddings={"dest": vectors},
+        freeze_pretrained=True,
+        **FAST,
+    ).fit(X, y)
+    assert encoder.embedding_dims_ == [3, 3]
+    for column in ("origin", "dest"):
+        table = encoder.get_embeddings(column)
+        np.testing.assert_array_equal(table.loc[["ams", "zrh"]].to_numpy(), vectors.to_numpy())
+
+
+def test_dask_fit_shares_tables_as_in_memory(flights):
+    """A Dask fit builds the same union vocabulary and one table for the group."""
     dd = pytest.importorskip("dask.dataframe")
     X, y = flights
-    ddf = dd.from_pandas(X.assign(target=y), npartitions=2)
-    encoder = EntityEmbeddingEncoder(shared_embeddings=[["origin", "dest"]], **FAST)
-    with pytest.raises(ValueError, match="shared_embeddings"):
-        encoder.fit(ddf.drop(columns="target"), ddf["target"])
+    ddf = dd.from_pandas(X.assign(target=y), npartitions=3)
+    params = dict(shared_embeddings=[["origin", "dest"]], **FAST)
+    streamed = EntityEmbeddingEncoder(**params).fit(ddf.drop(columns="target"), ddf["target"])
+    in_memory = EntityEmbeddingEncoder(**params).fit(X, y)
+    assert streamed.shared_embeddings_ == [[0, 1]]
+    for a, b in zip(streamed.categories_, in_memory.categories_):
+        assert a.tolist() == b.tolist()
+    n = len(streamed.categories_[0])
+    np.testing.assert_array_equal(streamed.embeddings_[0][:n], streamed.embeddings_[1][:n])
+    np.testing.assert_array_equal(streamed.category_counts_[1], in_memory.category_counts_[1])
 
 
 def test_bundesliga_home_and_away_teams_share_a_table():
