@@ -131,8 +131,8 @@ def shared_groups(encoder, table, categorical, separators, buckets) -> tuple:
             problem = "mixes list-valued and single columns (one table reads one kind)"
         elif len({buckets[i] for i in group}) > 1:
             problem = "gives its columns different hash_buckets"
-        elif table.on_device:
-            problem = "comes with data on a device (shared tables are fitted on the host)"
+        elif table.on_device and any(categorical[i] in separators for i in group):
+            problem = "has list-valued columns of data on a device"
         elif len(set(group) & pretrained_keys(encoder, table, categorical)) > 1:
             problem = "has pretrained_embeddings for several of its columns (give one)"
         if problem is not None:

@@ -88,3 +88,14 @@ def first_beyond(values: Tensor, column: int, limit: float) -> float:
 def index_rows(out: Tensor, rows: np.ndarray) -> Tensor:
     """``rows`` (positions of rows or columns) as an index tensor on ``out``'s device."""
     return torch.as_tensor(rows, dtype=torch.int64, device=out.device)
+
+
+def remap_codes(codes: Tensor, position: np.ndarray) -> Tensor:
+    """``position[codes]`` on ``codes``' device, keeping ``-1`` (missing) as ``-1``."""
+    lookup = torch.as_tensor(position, dtype=torch.int64, device=codes.device)
+    return torch.where(codes >= 0, lookup[codes.clamp(min=0)], -1)
+
+
+def concat(values: list[Tensor]) -> Tensor:
+    """Tensors end to end (``np.concatenate`` for the device)."""
+    return torch.cat(values)

@@ -175,7 +175,11 @@ def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedCol
     """
     learned = LearnedColumns()
     n = table.n_rows
-    shared, learned.pretrained = shared_vocabularies(encoder, table, plan, weights)
+    learn = None
+    if table.on_device and plan.shared:
+        from ._device import learn_vocabulary as learn
+
+    shared, learned.pretrained = shared_vocabularies(encoder, table, plan, weights, learn)
     for i, j in enumerate(plan.categorical):
         if i in shared:  # a column of a shared_embeddings group
             vocabulary, value_rows, n_missing, token_rows = shared[i]

@@ -22,7 +22,7 @@ __all__ = ["check_shared_widths", "learn_shared_vocabulary", "shared_vocabularie
 
 
 def learn_shared_vocabulary(
-    table, columns, weights=None, pretrained=None, separators=None, **options
+    table, columns, weights=None, pretrained=None, separators=None, learn=None, **options
 ) -> tuple[list[tuple], tuple | None]:
     """The vocabulary of a group of columns, and each column's table rows.
 
@@ -38,6 +38,9 @@ def learn_shared_vocabulary(
         The group's pretrained table (labels, matrix): its categories are kept.
     separators : dict of {int: str}, optional
         Separators of the string columns split into bags (list-valued groups).
+    learn : callable, optional
+        For data on a device (single columns): the device's ``learn_vocabulary``
+        (:mod:`skembed._device`), which counts and encodes the codes where they are.
     **options
         :func:`~skembed._categories.learn_vocabulary`'s ``min_frequency``,
         ``max_categories``, ``n_rows`` and ``n_buckets``.
@@ -62,9 +65,21 @@ def learn_shared_vocabulary(
         uniques = [u.astype(object) for u in uniques]
     union = pd.unique(np.concatenate(uniques))
     lookup = build_lookup(union)
+    positions = [lookup_codes(lookup, values) for values in uniques]
+    matched = None if pretrained is None else match_labels(table, columns[0], union, *pretrained)
+    keep = None if matched is None else matched[0]
+    if table.on_device:  # codes stay on the device; the union is small and on the host
+        from ._device_math import concat, remap_codes
+
+        member_codes = [remap_codes(codes, at) for (_, codes, _), at in zip(parts, positions)]
+        tiled = None if weights is None else np.tile(weights, len(columns))
+        vocabulary, rows = learn(concat(member_codes), union, weights=tiled, always_keep=keep,
+                                 **options)  # fmt: skip
+        learned = [(vocabulary, rows[k * n : (k + 1) * n], int((codes < 0).sum()), None)
+                   for k, codes in enumerate(member_codes)]  # fmt: skip
+        return learned, matched
     member_codes = []
-    for (_, codes, _), values in zip(parts, uniques):
-        position = lookup_codes(lookup, values)
+    for (_, codes, _), position in zip(parts, positions):
         member_codes.append(np.where(codes >= 0, position[np.maximum(codes, 0)], -1))
     counted, count_weights = None, None if weights is None else np.tile(weights, len(columns))
     if bags:  # a category counts once per row holding it
@@ -72,13 +87,12 @@ def learn_shared_vocabulary(
                  for (cell, _, _), codes in zip(parts, member_codes)]  # fmt: skip
         counted = np.concatenate([codes for codes, _ in pairs])
         count_weights = None if weights is None else weights[np.concatenate([r for _, r in pairs])]
-    matched = None if pretrained is None else match_labels(table, columns[0], union, *pretrained)
     vocabulary, rows = learn_vocabulary(
         np.concatenate(member_codes),
         union,
         count_codes=counted,
         count_weights=count_weights,
-        always_keep=None if matched is None else matched[0],
+        always_keep=keep,
         **options,
     )
     learned = []
@@ -101,7 +115,7 @@ def check_shared_widths(table, plan, widths) -> None:
             )
 
 
-def shared_vocabularies(encoder, table, plan, weights) -> tuple[dict, dict]:
+def shared_vocabularies(encoder, table, plan, weights, learn=None) -> tuple[dict, dict]:
     """The columns of ``shared_embeddings`` groups, one vocabulary per group.
 
     Returns ``{categorical position: (vocabulary, table rows, missing count, token
@@ -116,6 +130,7 @@ def shared_vocabularies(encoder, table, plan, weights) -> tuple[dict, dict]:
             weights,
             plan.pretrained.get(group[0]),
             plan.separators,
+            learn,
             min_frequency=encoder.min_frequency,
             max_categories=encoder.max_categories,
             n_rows=table.n_rows,

@@ -138,6 +138,21 @@ def test_dask_fit_shares_bag_tables():
     np.testing.assert_array_equal(streamed.embeddings_[0][:4], streamed.embeddings_[1][:4])
 
 
+def test_tensor_input_shares_tables_as_numpy_does():
+    """Codes in a torch tensor (the device path, here on the CPU) give the NumPy fit's
+    shared vocabulary and tables."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.randint(0, 30, 2000), rng.randint(10, 40, 2000)]).astype(np.int64)
+    y = ((X[:, 0] % 3 == 0) ^ (X[:, 1] % 4 == 1)).astype(np.float64)
+    params = dict(categorical_features=[0, 1], shared_embeddings=[[0, 1]], device="cpu", **FAST)
+    on_host = EntityEmbeddingEncoder(**params).fit(X, y)
+    on_device = EntityEmbeddingEncoder(**params).fit(torch.as_tensor(X), torch.as_tensor(y))
+    assert on_device.categories_[0].tolist() == on_host.categories_[0].tolist() == list(range(40))
+    for a, b in zip(on_device.embeddings_, on_host.embeddings_):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
 def test_a_pretrained_table_serves_the_whole_group(flights):
     """A pretrained (frozen) table given for one column is the group's: both columns read
     its vectors, and its categories are kept."""
