@@ -33,6 +33,7 @@ __all__ = [
     "Vocabulary",
     "bucket_label",
     "extra_row_labels",
+    "given_vocabulary",
     "learn_vocabulary",
 ]
 
@@ -188,6 +189,20 @@ def learn_vocabulary(
     )
     rows, _ = vocabulary.encode(codes, uniques)
     return vocabulary, rows
+
+
+def given_vocabulary(given, uniques, n_missing: int, n_buckets: int = 0) -> Vocabulary:
+    """The vocabulary of categories given up front (``categories=``).
+
+    Every given category keeps a row, seen in ``fit`` or not, in sorted order; the
+    column's other values (``uniques`` not given) are pooled into the unknown row or
+    their hash bucket, as rare categories are.
+    """
+    given = np.asarray(given)
+    categories = given[sort_order(given)]
+    known = lookup_codes(build_lookup(categories), uniques) >= 0 if len(categories) else None
+    others = uniques if known is None else uniques[~known]
+    return Vocabulary(categories, others[sort_order(others)], int(n_missing), n_buckets)
 
 
 def vocabulary_from_counts(

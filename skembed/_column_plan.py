@@ -14,30 +14,14 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ._files import vector_table
 from ._validation import caller_stacklevel
+from ._values import is_missing
+from ._widths import check_width_keys
 
-__all__ = ["ColumnPlan", "auto_embedding_dim", "embedding_width", "plan_columns"]
-
-
-def auto_embedding_dim(n_categories: int) -> int:
-    """The ``embedding_dim="auto"`` rule: ``round(0.8 * n ** 0.56)``, at least 2.
-
-    ``n`` is the number of kept categories of the column. This is half of
-    fastai's rule of thumb ``1.6 * n ** 0.56``: the narrower vectors were part
-    of the configuration that won the tuning of ``benchmarks/studies/tune_defaults.py``
-    (validation splits of three datasets), mostly through k-NN and random
-    forests. The encoder caps the rule at ``max_embedding_dim`` (16 by
-    default, reached at 199 categories).
-
-    Examples
-    --------
-    >>> from skembed import auto_embedding_dim
-    >>> [auto_embedding_dim(n) for n in (2, 10, 100, 1000)]
-    [2, 3, 11, 38]
-    """
-    return max(2, int(round(0.8 * max(n_categories, 1) ** 0.56)))
+__all__ = ["ColumnPlan", "plan_columns"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +44,8 @@ class ColumnPlan:
         Categorical positions whose pretrained rows stay fixed.
     shared : tuple of tuple of int
         Categorical positions of each group of ``shared_embeddings``, in X's order.
+    categories : dict of {int: ndarray}
+        Categorical position -> the categories ``categories`` gives it.
     """
 
     categorical: np.ndarray
@@ -69,6 +55,7 @@ class ColumnPlan:
     pretrained: dict
     frozen: frozenset
     shared: tuple = ()
+    categories: dict = None
 
     def shares(self) -> list:
         """Per categorical position, the group's first column it reads the table of, or
@@ -96,6 +83,7 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
     buckets = hash_buckets_per_column(encoder.hash_buckets, table, categorical)
     shared = shared_groups(encoder, table, categorical, separators, buckets)
     pretrained, frozen = share_pretrained(shared, pretrained, frozen)
+    given = given_categories(encoder.categories, table, categorical, shared)
     return ColumnPlan(
         categorical=categorical,
         continuous=np.flatnonzero(~is_categorical),
@@ -104,7 +92,49 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
         pretrained=pretrained,
         frozen=frozen,
         shared=shared,
+        categories=given,
     )
+
+
+def given_categories(spec, table, categorical: np.ndarray, shared) -> dict:
+    """``categories`` as ``{categorical position: distinct values}``, checked.
+
+    ``spec`` is ``"auto"``, a list with one array-like per categorical column (in X's
+    order, as ``OneHotEncoder(categories=...)``), or a ``{column: values}`` dict.
+    """
+    if isinstance(spec, str):
+        return {}
+    if isinstance(spec, dict):
+        items = [
+            (categorical_key(table, categorical, k, "categories"), v) for k, v in spec.items()
+        ]
+    elif len(spec) != len(categorical):
+        raise ValueError(
+            f"categories has {len(spec)} entries but X has {len(categorical)} categorical "
+            "columns; give one list of categories per categorical column, in X's order, or "
+            "a {column: categories} dict."
+        )
+    else:
+        items = list(enumerate(spec))
+    in_groups = {i for group in shared for i in group}
+    given = {}
+    for i, values in items:
+        if values is None or (isinstance(values, str) and values == "auto"):
+            continue
+        values = np.asarray(values, dtype=object if isinstance(values, list) else None)
+        name = table.column_label(categorical[i])
+        if values.ndim != 1 or len(pd.unique(values)) != len(values) or is_missing(values).any():
+            raise ValueError(
+                f"categories of column {name} must be distinct, non-missing values in a "
+                f"1-D list; got {values.tolist()[:10]!r}."
+            )
+        if i in in_groups:
+            raise ValueError(
+                f"categories names column {name}, which is in a shared_embeddings group "
+                "(its categories come from every column of the group); drop one of the two."
+            )
+        given[i] = values
+    return given
 
 
 def shared_groups(encoder, table, categorical, separators, buckets) -> tuple:
@@ -196,25 +226,6 @@ def warn_integer_ids(table, continuous: np.ndarray) -> None:
                 "categorical_features; give categorical_features explicitly to silence this.",
                 UserWarning,
                 stacklevel=caller_stacklevel(),
-            )
-
-
-def check_width_keys(rule, table, categorical: np.ndarray) -> None:
-    """Raise if an ``embedding_dim`` dict names a column that is not embedded."""
-    if not isinstance(rule, dict):
-        return
-    for key in rule:
-        if table.columns is not None and key in table.columns:
-            j = table.columns.index(key)
-        elif table.columns is None and isinstance(key, numbers.Integral):
-            j = int(key)
-        else:
-            continue  # not a column of X: embedding_width names it
-        if j not in categorical:
-            raise ValueError(
-                f"embedding_dim names column {table.column_label(j)}, which is continuous, so "
-                "the width would be ignored; drop the entry, or list the column in "
-                "categorical_features to embed it."
             )
 
 
@@ -332,40 +343,3 @@ def pretrained_tables(specs, freeze, table, categorical: np.ndarray) -> tuple[di
             )
         frozen.add(i)
     return tables, frozenset(frozen)
-
-
-def embedding_width(rule, max_dim: int, table, j: int, n_categories: int, pretrained=None) -> int:
-    """Width of column ``j``'s table under ``embedding_dim=rule`` (a pretrained table's own)."""
-    if pretrained is not None:
-        width = pretrained[1].shape[1]
-        key = table.columns[j] if table.columns is not None else j
-        if isinstance(rule, dict) and key in rule and rule[key] != width:
-            raise ValueError(
-                f"embedding_dim[{key!r}] is {rule[key]!r}, but the pretrained table of "
-                f"column {table.column_label(j)} has {width} dimensions; drop the "
-                "embedding_dim entry (the width comes from the table)."
-            )
-        return int(width)
-    if isinstance(rule, dict):
-        key = table.columns[j] if table.columns is not None else j
-        unknown = [k for k in rule if k not in (table.columns or range(table.n_columns))]
-        if unknown:
-            raise ValueError(f"embedding_dim has entries for columns {unknown} that are not in X.")
-        if key not in rule:
-            return min(auto_embedding_dim(n_categories), max_dim)
-        dim = rule[key]
-        if not isinstance(dim, numbers.Integral) or isinstance(dim, bool) or dim < 1:
-            raise ValueError(f"embedding_dim[{key!r}] must be a positive int, got {dim!r}.")
-        return int(dim)
-    if isinstance(rule, str):
-        return min(auto_embedding_dim(n_categories), max_dim)
-    if callable(rule):
-        dim = rule(n_categories)
-        if not isinstance(dim, numbers.Integral) or isinstance(dim, bool) or dim < 1:
-            raise ValueError(
-                f"embedding_dim callable returned {dim!r} for column "
-                f"{table.column_label(j)} with {n_categories} categories; expected a "
-                "positive int."
-            )
-        return min(int(dim), max_dim)
-    return int(rule)

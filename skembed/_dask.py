@@ -23,8 +23,8 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._bags import bag_rows, concat_bag_rows
-from ._categories import vocabulary_from_counts
-from ._column_plan import embedding_width, plan_columns, separators_by_column
+from ._categories import given_vocabulary, vocabulary_from_counts
+from ._column_plan import plan_columns, separators_by_column
 from ._continuous import continuous_matrix, scale_columns
 from ._dask_glue import (
     dask_compute,
@@ -57,6 +57,7 @@ from ._target import describe_target
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import validate_params
 from ._warm_start import previous_fit
+from ._widths import embedding_width
 
 __all__ = ["fit_dask", "transform_dask"]
 
@@ -110,7 +111,7 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
 
     weighted = None if sample_weight is None else weight_total / n  # mean weight of a row
     bag_columns, row_counts, n_missing = _merged_vocabularies(
-        encoder, table, summaries, n, weighted, plan.shared
+        encoder, table, summaries, n, weighted, plan.shared, plan.categories
     )
     encoder.shared_embeddings_ = [[int(plan.categorical[i]) for i in g] for g in plan.shared]
     for group in encoder.shared_embeddings_:
@@ -146,13 +147,15 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
     )  # fmt: skip
 
 
-def _merged_vocabularies(encoder, table, summaries, n: int, mean_weight, groups=()) -> tuple:
+def _merged_vocabularies(
+    encoder, table, summaries, n: int, mean_weight, groups=(), given=None
+) -> tuple:
     """Set the categories from the partitions' merged counts; bag columns and row counts.
 
     With sample weights (``mean_weight`` not None), ``min_frequency`` and
     ``max_categories`` compare the weighted counts over the mean weight, as in memory.
     The columns of each of ``groups`` (``shared_embeddings``) get one vocabulary from
-    their counts summed.
+    their counts summed; a column of ``given`` (``categories=``) gets exactly those.
     """
     bag_columns, row_counts, n_missing = [], [], []
     encoder.categories_, encoder.infrequent_categories_, encoder.category_counts_ = [], [], []
@@ -169,6 +172,8 @@ def _merged_vocabularies(encoder, table, summaries, n: int, mean_weight, groups=
         if len(uniques) == 0:
             warn_nothing_to_embed(table, j)
         vocabulary = shared.get(i) or _vocabulary(encoder, summaries, [i], n, mean_weight)
+        if given and i in given:
+            vocabulary = given_vocabulary(given[i], uniques, missing, encoder.hash_buckets_[i])
         rows, _ = vocabulary.encode(np.arange(len(uniques)), uniques)
         counted = np.bincount(rows, weights=counts, minlength=vocabulary.n_rows)
         counted[vocabulary.missing_row] += missing

@@ -10,7 +10,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._column_plan import auto_embedding_dim
 from ._cross_fit import encode_training_rows, metadata_routing, pop_groups
 from ._encode import CACHES, encode, feature_names_out, input_names
 from ._export import TableExportMixin
@@ -20,6 +19,7 @@ from ._persistence import persistable, save
 from ._refit import align_encoder
 from ._routing import deliver_output, route_fit, route_outputs
 from ._warm_start import PartialFit
+from ._widths import auto_embedding_dim
 
 __all__ = ["EntityEmbeddingEncoder", "auto_embedding_dim"]
 
@@ -113,6 +113,12 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         for classes, seeded by ``random_state``) encodes the rows it did not
         see, its tables aligned to the full model's by weighted orthogonal
         Procrustes; ``transform`` is unchanged. Ignored by ``fit(X)``.
+
+    categories : "auto", list or dict, default="auto"
+        Categories given up front, as ``OneHotEncoder(categories=...)``: one
+        list per categorical column (in X's order; ``"auto"`` to learn one), or
+        ``{column: list}``. They all keep a row, seen in ``fit`` or not; the
+        column's other values are pooled. Fixes what ``partial_fit`` keeps.
 
     min_frequency : int or float, default=1
         A category seen fewer times than this in ``fit`` (an int count, or a
@@ -397,7 +403,7 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         categorical_features="auto", embedding_dim="auto", max_embedding_dim=16,
         pretrained_embeddings=None, freeze_pretrained=False, separator=None, bag_mode="mean",
         hash_buckets=None, shared_embeddings=None, sparse_embeddings="auto", cv=None,
-        min_frequency=1, max_categories=None, handle_unknown="embed",
+        categories="auto", min_frequency=1, max_categories=None, handle_unknown="embed",
         continuous="passthrough", target_type="auto",
         hidden_layer_sizes=(128, 64), linear_path=False, dropout=0.1, embedding_dropout=0.1,
         unknown_rate=0.01, alpha=1e-3, batch_size="auto", learning_rate_init=3e-3,
@@ -417,6 +423,7 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         self.shared_embeddings = shared_embeddings
         self.sparse_embeddings = sparse_embeddings
         self.cv = cv
+        self.categories = categories
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.handle_unknown = handle_unknown

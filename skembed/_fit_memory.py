@@ -13,8 +13,8 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ._bags import bag_rows, unique_per_row
-from ._categories import learn_vocabulary
-from ._column_plan import embedding_width, plan_columns
+from ._categories import given_vocabulary, learn_vocabulary
+from ._column_plan import plan_columns
 from ._continuous import continuous_matrix, scale_columns
 from ._encode import fitted_vocabularies
 from ._layout import check_output_names
@@ -41,6 +41,7 @@ from ._warm_start import (
     merge_vocabularies,
     previous_fit,
 )
+from ._widths import embedding_width
 
 __all__ = ["fit_in_memory", "fit_tables"]
 
@@ -206,18 +207,9 @@ def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedCol
             n_buckets=plan.hash_buckets[i],
         )
         token_rows = learned.token_rows.get(i)
-        if table.on_device and token_rows is None:
-            from ._device import learn_vocabulary as learn_on_device
-
-            vocabulary, value_rows = learn_on_device(codes, uniques, weights=weights, **options)
-        else:
-            count_codes, count_weights = None, weights
-            if token_rows is not None:
-                count_codes, rows = unique_per_row(token_rows, codes, len(uniques), rows=True)
-                count_weights = None if weights is None else weights[rows]
-            vocabulary, value_rows = learn_vocabulary(
-                codes, uniques, count_codes=count_codes, count_weights=count_weights, **options
-            )
+        vocabulary, value_rows = column_vocabulary(
+            table, codes, uniques, token_rows, weights, plan.categories.get(i), options
+        )
         if len(vocabulary.categories) == 0 < len(uniques) and not plan.hash_buckets[i]:
             warnings.warn(
                 f"Categorical column {table.column_label(j)}: all its {len(uniques)} "
@@ -236,6 +228,35 @@ def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedCol
         else:
             learned.n_missing.append(vocabulary.n_missing)
     return learned
+
+
+def column_vocabulary(table, codes, uniques, token_rows, weights, given, options) -> tuple:
+    """The vocabulary of one column and the table row of each value (token).
+
+    ``given`` (``categories=``): exactly those categories, the column's other values
+    pooled; else chosen by count (``min_frequency``, ``max_categories``), on the device
+    for device codes.
+    """
+    on_device = not isinstance(codes, np.ndarray)
+    if given is not None:
+        n_missing = int((codes < 0).sum())
+        vocabulary = given_vocabulary(given, uniques, n_missing, options["n_buckets"])
+        if on_device:
+            from ._device import encode as encode_on_device
+
+            return vocabulary, encode_on_device(vocabulary, codes, uniques)[0]
+        return vocabulary, vocabulary.encode(codes, uniques)[0]
+    if on_device and token_rows is None:
+        from ._device import learn_vocabulary as learn_on_device
+
+        return learn_on_device(codes, uniques, weights=weights, **options)
+    count_codes, count_weights = None, weights
+    if token_rows is not None:
+        count_codes, rows = unique_per_row(token_rows, codes, len(uniques), rows=True)
+        count_weights = None if weights is None else weights[rows]
+    return learn_vocabulary(
+        codes, uniques, count_codes=count_codes, count_weights=count_weights, **options
+    )
 
 
 def category_counts(learned: LearnedColumns) -> list:

@@ -26,6 +26,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "cv": [None, Interval(numbers.Integral, 2, None), "cv object"],
     "warm_start": ["boolean"],
     "shared_embeddings": [list, None],
+    "categories": [Options({"auto"}), list, dict],
     "max_embedding_dim": [Interval(numbers.Integral, 1, None)],
     "min_frequency": [
         Interval(numbers.Integral, 1, None),

@@ -5,14 +5,9 @@ import pandas as pd
 import pytest
 
 from skembed import EntityEmbeddingEncoder
-from skembed._column_plan import (
-    auto_embedding_dim,
-    categorical_mask,
-    column_index,
-    embedding_width,
-    plan_columns,
-)
+from skembed._column_plan import categorical_mask, column_index, plan_columns
 from skembed._tables import as_table
+from skembed._widths import auto_embedding_dim, embedding_width
 
 
 @pytest.fixture

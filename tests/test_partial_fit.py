@@ -80,3 +80,66 @@ def test_partial_fit_refuses_dask_input(census):
     ddf = dd.from_pandas(X[:200].assign(income=y[:200]), npartitions=2)
     with pytest.raises(ValueError, match="partial_fit takes batches in memory"):
         EntityEmbeddingEncoder(**PARAMS).partial_fit(ddf.drop(columns="income"), ddf["income"])
+
+
+def test_categories_given_up_front_train_in_later_batches(census):
+    """With categories= the first batch need not hold every category: one it lacks has a
+    row that later batches train; values not given are pooled."""
+    X, y = census
+    first = (X["education"] != "Doctorate").to_numpy()
+    given = sorted(set(X["education"].dropna())) + ["Unseen"]
+    encoder = EntityEmbeddingEncoder(categories={"education": given}, **PARAMS)
+    encoder.partial_fit(X[first], y[first], classes=[0, 1])
+    assert encoder.categories_[1].tolist() == sorted(given)
+    before = encoder.get_embeddings("education").loc["Doctorate"].to_numpy()
+    encoder.partial_fit(X[~first], y[~first])
+    after = encoder.get_embeddings("education").loc["Doctorate"].to_numpy()
+    assert not np.array_equal(before, after)
+    assert encoder.category_counts_[1][given.index("Unseen")] == 0
+
+
+def test_categories_pool_the_values_not_given(census):
+    """A column's values outside its given categories share the unknown row."""
+    X, y = census
+    encoder = EntityEmbeddingEncoder(categories={"race": ["White", "Black"]}, **PARAMS)
+    encoder.fit(X[:2000], y[:2000])
+    race = list(X.columns).index("race")
+    position = list(encoder.categorical_columns_).index(race)
+    assert encoder.categories_[position].tolist() == ["Black", "White"]
+    assert "Asian-Pac-Islander" in encoder.infrequent_categories_[position].tolist()
+
+
+@pytest.mark.parametrize(
+    "categories, match",
+    [
+        ([["a"]], "one list of categories per categorical column"),
+        ({"race": ["White", "White"]}, "distinct"),
+        ({"race": ["White", None]}, "non-missing"),
+        ({"age": [1, 2]}, "continuous"),
+    ],
+)
+def test_bad_categories_are_refused(census, categories, match):
+    """Each malformed categories= is a ValueError naming the column or the count."""
+    X, y = census
+    with pytest.raises(ValueError, match=match):
+        EntityEmbeddingEncoder(categories=categories, **PARAMS).fit(X[:200], y[:200])
+
+
+def test_categories_on_dask_and_tensor_input():
+    """The Dask fit and the device path keep exactly the given categories too."""
+    torch = pytest.importorskip("torch")
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    codes = rng.randint(0, 6, (600, 1)).astype(np.int64)
+    y = (codes[:, 0] % 2).astype(np.float64)
+    params = dict(categorical_features=[0], categories=[[0, 1, 2, 9]], device="cpu", **PARAMS)
+    tensor_fit = EntityEmbeddingEncoder(**params).fit(torch.as_tensor(codes), torch.as_tensor(y))
+    assert tensor_fit.categories_[0].tolist() == [0, 1, 2, 9]
+    assert tensor_fit.infrequent_categories_[0].tolist() == [3, 4, 5]
+    frame = pd.DataFrame({"c": codes[:, 0].astype(str), "t": y})
+    ddf = dd.from_pandas(frame, npartitions=2)
+    dask_fit = EntityEmbeddingEncoder(categories={"c": ["0", "9"]}, **PARAMS)
+    dask_fit.fit(ddf[["c"]], ddf["t"])
+    assert dask_fit.categories_[0].tolist() == ["0", "9"]

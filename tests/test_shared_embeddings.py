@@ -86,6 +86,7 @@ def test_self_supervised_and_warm_start_with_shared_tables(flights):
         (dict(shared_embeddings=[["origin", "dest"]], hash_buckets={"origin": 2}), "hash_buck"),
         (dict(shared_embeddings=[["origin", "dest"]], separator={"dest": "|"}), "mixes"),
         (dict(shared_embeddings=[["origin", "dest"]], embedding_dim={"dest": 3}), "widths"),
+        (dict(shared_embeddings=[["origin", "dest"]], categories={"dest": ["zrh"]}), "group"),
         (
             dict(
                 shared_embeddings=[["origin", "dest"]],
