@@ -180,3 +180,20 @@ def test_first_warm_fit_is_a_plain_fit(census):
     cold = EntityEmbeddingEncoder(**FAST).fit(X[:1000], y[:1000])
     for a, b in zip(warm.embeddings_, cold.embeddings_):
         np.testing.assert_array_equal(a, b)
+
+
+def test_warm_start_on_tensor_input():
+    """Codes in torch tensors (the device path, on the CPU) continue a fit as NumPy does."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 30, (2000, 2)).astype(np.int64)
+    X[1000:, 0] += 5  # the second batch brings new categories
+    y = ((X[:, 0] % 3 == 0) ^ (X[:, 1] % 4 == 1)).astype(np.float64)
+    params = dict(categorical_features=[0, 1], device="cpu", warm_start=True, **FAST)
+    on_host = EntityEmbeddingEncoder(**params).fit(X[:1000], y[:1000]).fit(X[1000:], y[1000:])
+    on_device = EntityEmbeddingEncoder(**params)
+    for rows in (slice(0, 1000), slice(1000, None)):
+        on_device.fit(torch.as_tensor(X[rows]), torch.as_tensor(y[rows]))
+    assert on_device.categories_[0].tolist() == on_host.categories_[0].tolist() == list(range(35))
+    for a, b in zip(on_device.embeddings_, on_host.embeddings_):
+        np.testing.assert_allclose(a, b, atol=1e-6)
