@@ -23,6 +23,7 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from ._hashing import stable_hash
 from ._values import build_lookup, lookup_codes, sort_order
@@ -31,6 +32,7 @@ __all__ = [
     "MISSING_LABEL",
     "UNKNOWN_LABEL",
     "Vocabulary",
+    "always_kept",
     "bucket_label",
     "extra_row_labels",
     "given_vocabulary",
@@ -189,6 +191,16 @@ def learn_vocabulary(
     )
     rows, _ = vocabulary.encode(codes, uniques)
     return vocabulary, rows
+
+
+def always_kept(*arrays) -> np.ndarray | None:
+    """The categories of several ``always_keep`` arrays (None entries skipped), once each."""
+    arrays = [np.asarray(a) for a in arrays if a is not None and len(a)]
+    if not arrays:
+        return None
+    if len({a.dtype for a in arrays}) > 1:
+        arrays = [a.astype(object) for a in arrays]
+    return pd.unique(np.concatenate(arrays))
 
 
 def given_vocabulary(given, uniques, n_missing: int, n_buckets: int = 0) -> Vocabulary:

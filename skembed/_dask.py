@@ -56,7 +56,6 @@ from ._tables import as_table
 from ._target import describe_target
 from ._threads import resolve_n_jobs, torch_threads
 from ._validation import validate_params
-from ._warm_start import previous_fit
 from ._widths import embedding_width
 
 __all__ = ["fit_dask", "transform_dask"]
@@ -68,17 +67,7 @@ __all__ = ["fit_dask", "transform_dask"]
 def fit_dask(encoder, X, y, sample_weight) -> None:
     """Fit ``encoder`` on Dask DataFrame ``X`` (and Dask Series ``y``, ``sample_weight``)."""
     validate_params(encoder)
-    warm = encoder.warm_start if previous_fit(encoder) is not None else None
-    for name, value, why in [
-        ("cv", encoder.cv, "cross-fitting needs the rows of every fold in memory"),
-        ("pretrained_embeddings", encoder.pretrained_embeddings, "pretrained tables"),
-        ("warm_start", warm, "it continues a fit in memory; the Dask fit starts afresh"),
-    ]:
-        if value is not None:
-            raise ValueError(
-                f"{name}={value!r} is not supported for Dask input ({why}); set {name}=None "
-                "or fit on a pandas DataFrame (X.compute())."
-            )
+    check_dask_parameters(encoder)
     meta = dask_meta(X)
     table = as_table(meta, allow_empty=True)
     validate_data(encoder, meta, reset=True, skip_check_array=True)
@@ -104,6 +93,7 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
         raise ValueError("Found a Dask DataFrame with 0 rows; fit needs at least one row.")
 
     task, n_outputs, target_scaling = target_summary(encoder, y, summaries)
+    encoder.target_scaling_ = target_scaling
     if encoder.verbose:
         print(f"skembed fit: {describe_target(encoder.target_type_, encoder.classes_)}")
     mean, scale = combined_moments([s["continuous"] for s in summaries])
@@ -145,6 +135,24 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
         encoder, parts, names, summaries, task, n_outputs, target_scaling, vocabularies,
         row_counts, n_missing, cells, single, plan.shares(),
     )  # fmt: skip
+
+
+def check_dask_parameters(encoder) -> None:
+    """Raise for the parameters that the Dask fit does not support."""
+    for name, value, why in [
+        ("cv", encoder.cv, "cross-fitting needs the rows of every fold in memory"),
+        ("pretrained_embeddings", encoder.pretrained_embeddings, "pretrained tables"),
+    ]:
+        if value is not None:
+            raise ValueError(
+                f"{name}={value!r} is not supported for Dask input ({why}); set {name}=None "
+                "or fit on a pandas DataFrame (X.compute())."
+            )
+    if encoder.warm_start and "embeddings_" in vars(encoder):
+        raise ValueError(
+            "warm_start=True is not supported for Dask input (the Dask fit starts afresh); "
+            "set warm_start=False, or continue the fit on pandas batches (partial_fit)."
+        )
 
 
 def _merged_vocabularies(
@@ -318,7 +326,7 @@ def _train_streamed(
             ),
         )
     vars(encoder).update(
-        finished_tables(result, vocabularies, row_counts, n_missing, config.unknown_rate)
+        finished_tables(result, vocabularies, row_counts, n_missing, config.unknown_rate, shares)
     )
 
 

@@ -333,6 +333,10 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         ``"binary"``, ``"multiclass"``, ``"multilabel-indicator"``,
         ``"continuous"``, or ``"self-supervised"`` after ``fit(X)``.
 
+    target_scaling_ : tuple of ndarray or None
+        Mean and standard deviation that standardized a continuous ``y``; a
+        continued fit (``warm_start``, ``partial_fit``) reuses them.
+
     classes_ : ndarray or None
         Class labels for binary and multiclass targets, else None.
 

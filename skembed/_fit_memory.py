@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ._bags import bag_rows, unique_per_row
-from ._categories import given_vocabulary, learn_vocabulary
+from ._categories import always_kept, given_vocabulary, learn_vocabulary
 from ._column_plan import plan_columns
 from ._continuous import continuous_matrix, scale_columns
 from ._encode import fitted_vocabularies
@@ -111,11 +111,13 @@ def fit_tables(encoder, table, y, sample_weight, partial=None) -> dict:
         mean, scale = previous["continuous_mean_"], previous["continuous_scale_"]
     scaled = scale_columns(cont, mean, scale)
     scaled = scaled.float() if table.on_device else scaled.astype(np.float32)
-    learned = learn_columns(encoder, table, plan, bag_columns, relative_weights(weight))
+    kept = None if previous is None else previous["categories_"]
+    learned = learn_columns(encoder, table, plan, bag_columns, relative_weights(weight), kept)
     warm = None if previous is None else merge_vocabularies(previous, learned, partial is None)
     fitted = {
         "target_type_": target.target_type,
         "classes_": target.classes,
+        "target_scaling_": target.scaling,
         "categorical_columns_": plan.categorical,
         "continuous_columns_": plan.continuous,
         "continuous_mean_": mean,
@@ -168,11 +170,13 @@ def relative_weights(weight: np.ndarray) -> np.ndarray | None:
     return None if (weight == weight[0]).all() else weight / weight.mean()
 
 
-def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedColumns:
+def learn_columns(encoder, table, plan, bag_columns, weights=None, kept=None) -> LearnedColumns:
     """Factorize every categorical column and choose its kept categories.
 
     ``weights`` (relative sample weights, or None) weigh the counts that
-    ``min_frequency`` and ``max_categories`` compare.
+    ``min_frequency`` and ``max_categories`` compare. ``kept`` (a continued fit: the
+    previous ``categories_``) are kept however rare they are in these rows, so that
+    their rows train their own vectors.
     """
     learned = LearnedColumns()
     n = table.n_rows
@@ -180,7 +184,7 @@ def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedCol
     if table.on_device and plan.shared:
         from ._device import learn_vocabulary as learn
 
-    shared, learned.pretrained = shared_vocabularies(encoder, table, plan, weights, learn)
+    shared, learned.pretrained = shared_vocabularies(encoder, table, plan, weights, learn, kept)
     for i, j in enumerate(plan.categorical):
         if i in shared:  # a column of a shared_embeddings group
             vocabulary, value_rows, n_missing, token_rows = shared[i]
@@ -202,7 +206,10 @@ def learn_columns(encoder, table, plan, bag_columns, weights=None) -> LearnedCol
         options = dict(
             min_frequency=encoder.min_frequency,
             max_categories=encoder.max_categories,
-            always_keep=learned.pretrained[i][0] if i in learned.pretrained else None,
+            always_keep=always_kept(
+                learned.pretrained[i][0] if i in learned.pretrained else None,
+                None if kept is None else kept[i],
+            ),
             n_rows=n,
             n_buckets=plan.hash_buckets[i],
         )
@@ -240,6 +247,7 @@ def column_vocabulary(table, codes, uniques, token_rows, weights, given, options
     on_device = not isinstance(codes, np.ndarray)
     if given is not None:
         n_missing = int((codes < 0).sum())
+        given = always_kept(given, options["always_keep"])  # pretrained rows stay too
         vocabulary = given_vocabulary(given, uniques, n_missing, options["n_buckets"])
         if on_device:
             from ._device import encode as encode_on_device
@@ -347,8 +355,10 @@ def train_tables(
         initial[i], positions = initial_table(vocabularies[i], labels, matrix, config.seed + i)
         if i in plan.frozen:
             frozen_rows[i] = positions
+    shares = plan.shares()  # a shared table is loaded from its first column only
+    initial = [None if shares[i] is not None else t for i, t in enumerate(initial)]
     if warm is not None:
-        initial = list(warm.tables)
+        initial = [None if shares[i] is not None else t for i, t in enumerate(warm.tables)]
         config.initial_network = warm.state["network_weights_"] or None
         config.seed += int(warm.state["n_iter_"])
     if partial is not None:
@@ -370,10 +380,10 @@ def train_tables(
             bag_modes=[encoder.bag_mode if i in bags else None for i in range(len(table_sizes))],
             replacements=replacements,
             self_supervision=supervision,
-            shares=plan.shares(),
+            shares=shares,
         )
     return finished_tables(result, vocabularies, row_counts, learned.n_missing,
-                           config.unknown_rate)  # fmt: skip
+                           config.unknown_rate, shares)  # fmt: skip
 
 
 def single_rows(value_rows: list, single: list, n: int):

@@ -3,8 +3,9 @@
 A fit keeps its trained network next to its tables (``network_weights_``): the MLP's
 linear layers and batch-norm statistics, the linear path and the self-supervised
 heads, as a dict from parameter name to array. It is saved without pickle and read
-without torch; a later fit can start from it (:mod:`skembed._cross_fit`'s folds train
-their tables under the full fit's frozen network).
+without torch; ``warm_start`` and ``partial_fit`` start from it. Loaded with
+``freeze=True``, only the tables train (what the frozen-network cross-fitting of
+``benchmarks/results/cv_shuffled.md`` prototyped; no estimator path freezes it today).
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ def load_network_weights(
     ):
         raise ValueError(
             "The network weights do not fit this network: they come from a fit with other "
-            "column widths, hidden_layer_sizes, linear_path or target. Fit with the same "
-            "parameters and columns as the fit they come from."
+            "column widths, hidden_layer_sizes, dropout (0 or not), linear_path or target. "
+            "Fit with the same parameters and columns as the fit they come from."
         )
     with torch.no_grad():
         for name, value in expected.items():

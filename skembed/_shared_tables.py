@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._bags import unique_per_row
-from ._categories import learn_vocabulary
+from ._categories import always_kept, learn_vocabulary
 from ._pretrained import match_labels
 from ._values import build_lookup, lookup_codes
 
@@ -22,8 +22,9 @@ __all__ = ["check_shared_widths", "learn_shared_vocabulary", "shared_vocabularie
 
 
 def learn_shared_vocabulary(
-    table, columns, weights=None, pretrained=None, separators=None, learn=None, **options
-) -> tuple[list[tuple], tuple | None]:
+    table, columns, weights=None, pretrained=None, separators=None, learn=None, kept=None,
+    **options,
+) -> tuple[list[tuple], tuple | None]:  # fmt: skip
     """The vocabulary of a group of columns, and each column's table rows.
 
     Parameters
@@ -41,6 +42,8 @@ def learn_shared_vocabulary(
     learn : callable, optional
         For data on a device (single columns): the device's ``learn_vocabulary``
         (:mod:`skembed._device`), which counts and encodes the codes where they are.
+    kept : ndarray, optional
+        Categories kept however rare (those of the fit this one continues).
     **options
         :func:`~skembed._categories.learn_vocabulary`'s ``min_frequency``,
         ``max_categories``, ``n_rows`` and ``n_buckets``.
@@ -67,7 +70,7 @@ def learn_shared_vocabulary(
     lookup = build_lookup(union)
     positions = [lookup_codes(lookup, values) for values in uniques]
     matched = None if pretrained is None else match_labels(table, columns[0], union, *pretrained)
-    keep = None if matched is None else matched[0]
+    keep = always_kept(None if matched is None else matched[0], kept)
     if table.on_device:  # codes stay on the device; the union is small and on the host
         from ._device_math import concat, remap_codes
 
@@ -115,7 +118,7 @@ def check_shared_widths(table, plan, widths) -> None:
             )
 
 
-def shared_vocabularies(encoder, table, plan, weights, learn=None) -> tuple[dict, dict]:
+def shared_vocabularies(encoder, table, plan, weights, learn=None, kept=None) -> tuple:
     """The columns of ``shared_embeddings`` groups, one vocabulary per group.
 
     Returns ``{categorical position: (vocabulary, table rows, missing count, token
@@ -131,6 +134,7 @@ def shared_vocabularies(encoder, table, plan, weights, learn=None) -> tuple[dict
             plan.pretrained.get(group[0]),
             plan.separators,
             learn,
+            None if kept is None else kept[group[0]],
             min_frequency=encoder.min_frequency,
             max_categories=encoder.max_categories,
             n_rows=table.n_rows,

@@ -108,7 +108,7 @@ def row_bincount(values, minlength: int) -> np.ndarray:
     return bincount(values, minlength)
 
 
-def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -> dict:
+def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, shares=None):
     """The fitted attributes of a training ``result``: tables completed, and the curves.
 
     The unknown row of a column with hash buckets becomes the buckets' mean (nothing
@@ -118,13 +118,20 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -
     on each row of table ``i``. With a linear path each table is rotated
     (:func:`main_effect_basis`), and the network's input weights with it, so that
     ``network_weights_`` still computes the same outputs from ``embeddings_``.
+    ``shares`` (``shared_embeddings``): the columns of a group are completed and rotated
+    as one table, from their counts and linear weights together, so that their copies
+    in ``embeddings_`` are identical.
     """
+    n_columns = len(result.embeddings)
+    shares = list(shares) if shares is not None else [None] * n_columns
+    owner = [i if shares[i] is None else shares[i] for i in range(n_columns)]
+    members = {i: [k for k in range(n_columns) if owner[k] == i] for i in set(owner)}
     embeddings = []
     starts = np.cumsum([0] + [t.shape[1] for t in result.embeddings])
     weights = {name: value.copy() for name, value in result.network_weights.items()}
     for i, table in enumerate(result.embeddings):
-        vocabulary = vocabularies[i]
-        counts = row_counts[i]
+        vocabulary, group = vocabularies[i], members[owner[i]]
+        counts = sum(row_counts[k] for k in group)
         if vocabulary.n_buckets:  # nothing maps to the unknown row: the buckets' mean
             buckets = slice(vocabulary.missing_row + 1, vocabulary.n_rows)
             weight = counts[buckets].astype(np.float64) + 1.0
@@ -134,12 +141,14 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate) -
             table[vocabulary.unknown_row] = (
                 known @ table[: vocabulary.unknown_row] / max(known.sum(), 1.0)
             )
-        if n_missing[i] == 0:
+        if sum(n_missing[k] for k in group) == 0:
             table[vocabulary.missing_row] = table[vocabulary.unknown_row]
         if result.linear_weights is not None:  # main effect on the first coordinate(s)
-            block = slice(starts[i], starts[i + 1])
-            basis = main_effect_basis(result.linear_weights[:, block])
+            basis = main_effect_basis(
+                np.vstack([result.linear_weights[:, starts[k] : starts[k + 1]] for k in group])
+            )
             table = table @ basis
+            block = slice(starts[i], starts[i + 1])
             for name in INPUT_WEIGHTS:  # the network reads the rotated table alike
                 if name in weights:
                     weights[name][:, block] = weights[name][:, block] @ basis

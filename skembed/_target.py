@@ -45,6 +45,8 @@ class EncodedTarget:
         The fitted ``target_type_``.
     classes : ndarray or None
         The fitted ``classes_``.
+    scaling : (ndarray, ndarray) or None
+        Mean and standard deviation that standardized a continuous ``y``.
     """
 
     values: np.ndarray
@@ -52,6 +54,7 @@ class EncodedTarget:
     n_outputs: int
     target_type: str
     classes: np.ndarray | None
+    scaling: tuple | None = None
 
 
 def detect_target_type(y: np.ndarray, target_type: str) -> str:
@@ -126,10 +129,10 @@ def known_class_codes(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
     if (position < 0).any():
         new = np.unique(y[position < 0])[:5].tolist()
         raise ValueError(
-            f"y has classes {new} that the fit being continued (warm_start=True, or "
-            f"partial_fit) did not have; its classes_ are {np.asarray(classes).tolist()[:20]}. "
-            "Fit afresh (warm_start=False) to learn them, or pass every class to the first "
-            "partial_fit call (classes=...)."
+            f"y has classes {new} outside the classes this fit keeps, "
+            f"{np.asarray(classes).tolist()[:20]} (partial_fit's classes=, or those of the "
+            "fit it continues). Pass every class to the first partial_fit call, or fit "
+            "afresh (warm_start=False) to learn them."
         )
     return position
 
@@ -156,12 +159,14 @@ def check_target_length(y: np.ndarray, n: int) -> None:
 
 
 def encode_target(
-    y: np.ndarray, n: int, weight: np.ndarray, target_type: str, classes=None
+    y: np.ndarray, n: int, weight: np.ndarray, target_type: str, classes=None, scaling=None
 ) -> EncodedTarget:
     """Check ``y`` (1-D or 2-D, ``n`` rows) and turn it into the training target.
 
-    ``classes`` (a warm start: the previous fit's ``classes_``) fixes the classes
-    and their order; ``y`` may then hold any of them, and nothing else.
+    ``classes`` (a continued fit's ``classes_``, or ``partial_fit``'s first
+    ``classes``) fixes the classes and their order; ``y`` may then hold any of them,
+    and nothing else. ``scaling`` (a continued fit's ``target_scaling_``) standardizes
+    a continuous ``y`` as the network was trained on it.
     """
     check_target_length(y, n)
     if y.ndim == 2 and y.shape[1] == 1 and target_type != "continuous":
@@ -181,6 +186,7 @@ def encode_target(
             classes, codes = np.unique(y, return_inverse=True)
             check_classes(kind, classes)
         else:
+            check_classes(kind, classes)
             codes = known_class_codes(y, classes)
         if kind == "binary":
             return EncodedTarget(codes.astype(np.float32).reshape(-1, 1), kind, 1, kind, classes)
@@ -188,10 +194,10 @@ def encode_target(
     values = numeric_target(y, kind).reshape(n, -1)
     if kind == "multilabel-indicator":
         return EncodedTarget(values.astype(np.float32), "binary", values.shape[1], kind, None)
-    mean, scale = weighted_mean_std(values, weight)
+    mean, scale = weighted_mean_std(values, weight) if scaling is None else scaling
     standardized = values / scale - mean / scale  # no overflow near 1e308
     return EncodedTarget(
-        standardized.astype(np.float32), "continuous", values.shape[1], kind, None
+        standardized.astype(np.float32), "continuous", values.shape[1], kind, None, (mean, scale)
     )
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from ._categories import Vocabulary
 from ._tables import as_1d
-from ._target import EncodedTarget, encode_target
+from ._target import EncodedTarget, check_classes, encode_target
 from ._values import build_lookup, lookup_codes, sort_order
 
 __all__ = [
@@ -74,6 +74,12 @@ def previous_fit(encoder, partial: PartialFit | None = None) -> dict | None:
     """
     if "embeddings_" not in vars(encoder) or (partial is None and not encoder.warm_start):
         return None
+    if "network_weights_" not in vars(encoder):
+        raise ValueError(
+            "This encoder cannot be continued (warm_start=True or partial_fit): it was saved "
+            "by a skembed version that did not keep its trained network (network_weights_). "
+            "Fit it afresh with warm_start=False on the rows you have."
+        )
     return dict(vars(encoder))
 
 
@@ -102,6 +108,7 @@ def first_classes(encoder, partial: PartialFit):
     kind = encoder.target_type
     if kind == "auto":
         kind = "binary" if len(classes) == 2 else "multiclass"
+    check_classes(kind, classes)
     return kind, classes
 
 
@@ -190,9 +197,11 @@ def continued_history(warm: WarmStart, result: dict) -> dict:
     """``n_iter_``, ``best_iter_`` and the curves of ``result`` continuing the previous fit's."""
     before = warm.state
     offset = int(before["n_iter_"])
-    scores = result["validation_scores_"]
+    scores = result["validation_scores_"]  # one per epoch, or None when not all scored
     if scores is not None and before["validation_scores_"] is not None:
         scores = list(before["validation_scores_"]) + list(scores)
+    elif before["n_iter_"]:
+        scores = None
     return {
         "n_iter_": offset + result["n_iter_"],
         "best_iter_": offset + result["best_iter_"],
@@ -246,7 +255,9 @@ def continued_target(encoder, y, n: int, weight, previous, partial) -> EncodedTa
                              "self-supervised", None)  # fmt: skip
     y = as_1d(y)
     if previous is not None:
-        return encode_target(y, n, weight, previous["target_type_"], previous["classes_"])
+        scaling = previous.get("target_scaling_")  # None in files saved before it existed
+        return encode_target(y, n, weight, previous["target_type_"], previous["classes_"],
+                             scaling)  # fmt: skip
     if partial is not None and partial.classes is not None:
         return encode_target(y, n, weight, *first_classes(encoder, partial))
     return encode_target(y, n, weight, encoder.target_type)

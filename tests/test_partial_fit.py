@@ -143,3 +143,39 @@ def test_categories_on_dask_and_tensor_input():
     dask_fit = EntityEmbeddingEncoder(categories={"c": ["0", "9"]}, **PARAMS)
     dask_fit.fit(ddf[["c"]], ddf["t"])
     assert dask_fit.categories_[0].tolist() == ["0", "9"]
+
+
+def test_classes_of_the_first_call_are_checked(census):
+    """classes= obeys the class rules of fit: three classes for a binary target, or one
+    class, are errors; so is a first batch with a label outside classes."""
+    X, y = census
+    with pytest.raises(ValueError, match="binary"):
+        EntityEmbeddingEncoder(target_type="binary", **PARAMS).partial_fit(
+            X[:100], y[:100], classes=[0, 1, 2]
+        )
+    with pytest.raises(ValueError, match="one class"):
+        EntityEmbeddingEncoder(**PARAMS).partial_fit(X[:100], np.zeros(100), classes=[0])
+    with pytest.raises(ValueError, match="outside the classes"):
+        EntityEmbeddingEncoder(**PARAMS).partial_fit(X[:100], y[:100] + 5, classes=[0, 1])
+
+
+def test_validation_scores_stay_one_per_epoch_or_none(census):
+    """After an early-stopping fit, a partial_fit call (not scored) leaves no half list."""
+    X, y = census
+    encoder = EntityEmbeddingEncoder(max_iter=2, **PARAMS).fit(X[:1000], y[:1000])
+    assert len(encoder.validation_scores_) == encoder.n_iter_
+    encoder.partial_fit(X[1000:2000], y[1000:2000])
+    assert encoder.validation_scores_ is None
+
+
+def test_given_categories_keep_the_pretrained_ones_too(census):
+    """categories= and a pretrained table together keep both: the table's rows are kept."""
+    import pandas as pd
+
+    X, y = census
+    table = pd.DataFrame([[0.1, 0.2], [0.3, 0.4]], index=["Male", "Other"])
+    encoder = EntityEmbeddingEncoder(
+        categories={"gender": ["Female"]}, pretrained_embeddings={"gender": table}, **PARAMS
+    ).fit(X[:300], y[:300])
+    gender = list(encoder.categorical_columns_).index(list(X.columns).index("gender"))
+    assert encoder.categories_[gender].tolist() == ["Female", "Male", "Other"]

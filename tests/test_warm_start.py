@@ -1,6 +1,9 @@
 """warm_start=True: a second fit continues from the first fit's tables and network."""
 
+import copy
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import downstream_auc
@@ -197,3 +200,66 @@ def test_warm_start_on_tensor_input():
     assert on_device.categories_[0].tolist() == on_host.categories_[0].tolist() == list(range(35))
     for a, b in zip(on_device.embeddings_, on_host.embeddings_):
         np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_shared_table_continues_as_one_table():
+    """A warm fit of a shared group continues from one table: its copies stay identical,
+    with the missing row one column trained, also with the linear path's rotation."""
+    rng = np.random.RandomState(0)
+    teams = np.array(["a", "b", "c", "d", "e"])
+    X = pd.DataFrame({"home": rng.choice(teams, 400), "away": rng.choice(teams, 400)})
+    X.loc[:20, "home"] = None  # only "home" has missing values
+    y = ((X["home"] == "a") | (X["away"] == "e")).to_numpy().astype(int)
+    for linear_path in (False, True):
+        params = dict(shared_embeddings=[["home", "away"]], linear_path=linear_path, **FAST)
+        encoder = EntityEmbeddingEncoder(warm_start=True, **params).fit(X, y)
+        np.testing.assert_array_equal(encoder.embeddings_[0], encoder.embeddings_[1])
+        before = encoder.embeddings_[0].copy()
+        encoder.set_params(learning_rate_init=1e-12, embedding_learning_rate=1e-12).fit(X, y)
+        np.testing.assert_array_equal(encoder.embeddings_[0], encoder.embeddings_[1])
+        np.testing.assert_allclose(encoder.embeddings_[0], before, atol=1e-5)
+
+
+def test_a_kept_category_rare_in_later_rows_trains_its_own_row():
+    """With min_frequency=5, a category kept by the first fit and seen 3 times in the second
+    trains its own row there (it is not pooled into the unknown row)."""
+    X1 = pd.DataFrame({"c": ["a"] * 50 + ["b"] * 50})
+    X2 = pd.DataFrame({"c": ["a"] * 3 + ["b"] * 97})
+    y1, y2 = np.arange(100) % 2, (X2["c"] == "a").to_numpy().astype(int)
+    encoder = EntityEmbeddingEncoder(min_frequency=5, warm_start=True, **FAST).fit(X1, y1)
+    row = encoder.get_embeddings("c").loc["a"].to_numpy().copy()
+    encoder.fit(X2, y2)
+    assert not np.array_equal(encoder.get_embeddings("c").loc["a"].to_numpy(), row)
+    assert encoder.category_counts_[0].tolist() == [53, 147]
+
+
+def test_a_continued_regression_keeps_the_first_target_scaling():
+    """A continued fit standardizes y with the first fit's mean and scale (target_scaling_)."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"c": rng.choice(list("abcde"), 300)})
+    y = rng.normal(size=300) + (X["c"] == "a").to_numpy()
+    first = EntityEmbeddingEncoder(**FAST).partial_fit(X, y)
+    mean, scale = first.target_scaling_
+    assert np.allclose(mean, y.mean()) and np.allclose(scale, y.std())
+    shifted = copy.deepcopy(first).partial_fit(X, y * 10 + 1000)
+    same = copy.deepcopy(first).partial_fit(X, y)
+    assert shifted.loss_curve_[-1] > 100 * same.loss_curve_[-1]
+    np.testing.assert_array_equal(shifted.target_scaling_[0], first.target_scaling_[0])
+
+
+def test_errors_of_continued_fits_say_what_to_do(census):
+    """A network of other layers names dropout; an encoder saved without its network, and a
+    warm Dask fit, are clear errors."""
+    X, y = census
+    encoder = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[:500], y[:500])
+    with pytest.raises(ValueError, match="dropout"):
+        encoder.set_params(dropout=0.0).fit(X[:500], y[:500])
+    old = EntityEmbeddingEncoder(**FAST).fit(X[:500], y[:500])
+    del old.network_weights_  # as loaded from a file written before it existed
+    with pytest.raises(ValueError, match="did not keep its trained network"):
+        old.partial_fit(X[:500], y[:500])
+    dd = pytest.importorskip("dask.dataframe")
+    ddf = dd.from_pandas(X[:500].assign(t=y[:500]), npartitions=2)
+    warm = EntityEmbeddingEncoder(warm_start=True, **FAST).fit(X[:500], y[:500])
+    with pytest.raises(ValueError, match="set warm_start=False"):
+        warm.fit(ddf.drop(columns="t"), ddf["t"])
