@@ -81,7 +81,7 @@ def plan_columns(encoder, table, *, with_pretrained: bool = True) -> ColumnPlan:
         )
     check_width_keys(encoder.embedding_dim, table, categorical)
     buckets = hash_buckets_per_column(encoder.hash_buckets, table, categorical)
-    shared = shared_groups(encoder, table, categorical, separators, buckets)
+    shared = shared_groups(encoder, table, categorical, separators, buckets, pretrained)
     pretrained, frozen = share_pretrained(shared, pretrained, frozen)
     given = given_categories(encoder.categories, table, categorical, shared)
     return ColumnPlan(
@@ -137,12 +137,13 @@ def given_categories(spec, table, categorical: np.ndarray, shared) -> dict:
     return given
 
 
-def shared_groups(encoder, table, categorical, separators, buckets) -> tuple:
+def shared_groups(encoder, table, categorical, separators, buckets, pretrained) -> tuple:
     """``shared_embeddings`` as groups of categorical positions, checked.
 
     Each group is two or more categorical columns, all single or all list-valued, each
     in one group only, with the same ``hash_buckets`` and at most one pretrained table (the
     group's: :func:`share_pretrained` gives it to every column of the group).
+    ``pretrained``: the resolved pretrained tables, by categorical position.
     """
     groups, seen = [], set()
     for spec in encoder.shared_embeddings or []:
@@ -163,7 +164,7 @@ def shared_groups(encoder, table, categorical, separators, buckets) -> tuple:
             problem = "gives its columns different hash_buckets"
         elif table.on_device and any(categorical[i] in separators for i in group):
             problem = "has list-valued columns of data on a device"
-        elif len(set(group) & pretrained_keys(encoder, table, categorical)) > 1:
+        elif len(set(group) & set(pretrained)) > 1:
             problem = "has pretrained_embeddings for several of its columns (give one)"
         if problem is not None:
             raise ValueError(
@@ -185,14 +186,6 @@ def share_pretrained(groups, pretrained: dict, frozen: frozenset) -> tuple[dict,
                 if i in frozen:
                     frozen.update(group)
     return pretrained, frozenset(frozen)
-
-
-def pretrained_keys(encoder, table, categorical) -> set:
-    """Categorical positions that ``pretrained_embeddings`` names."""
-    return {
-        categorical_key(table, categorical, key, "pretrained_embeddings")
-        for key in encoder.pretrained_embeddings or {}
-    }
 
 
 ID_LIKE_DISTINCT = 1000  # an "auto"-continuous integer column with this many values, each

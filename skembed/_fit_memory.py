@@ -106,8 +106,9 @@ def fit_tables(encoder, table, y, sample_weight, partial=None) -> dict:
     if previous is not None:
         check_same_columns(previous, table, plan, bag_columns)
     cont = continuous_matrix(table, plan.continuous)
-    mean, scale = weighted_mean_std(cont, weight)  # device data stay where they are
-    if previous is not None:  # the network was trained on the previous scaling
+    if previous is None:
+        mean, scale = weighted_mean_std(cont, weight)  # device data stay where they are
+    else:  # the network was trained on the previous scaling
         mean, scale = previous["continuous_mean_"], previous["continuous_scale_"]
     scaled = scale_columns(cont, mean, scale)
     scaled = scaled.float() if table.on_device else scaled.astype(np.float32)
