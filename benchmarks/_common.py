@@ -207,6 +207,27 @@ def write_results(name: str, quick: bool, output, payload: dict, markdown: str) 
     print(f"wrote {json_path} and {md_path}")
 
 
+def study_main(name: str, description: str, run, render, argv=None) -> None:
+    """The command line of a study over the suite's datasets: ``--data-dir``, ``--output``.
+
+    Runs ``run(data_dir)`` with one torch thread and writes ``results/<name>.{json,md}``
+    (``render(records, machine_info)`` gives the markdown).
+    """
+    import argparse
+
+    import torch
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--output", default=None)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    info = machine_info()
+    records = run(args.data_dir)
+    write_results(name, False, args.output, {"machine": info, "records": records},
+                  render(records, info))  # fmt: skip
+
+
 def markdown_table(
     headers: Sequence[str], rows: Sequence[Sequence], align: Sequence[str] | None = None
 ) -> str:

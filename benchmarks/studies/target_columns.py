@@ -17,20 +17,16 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
-import torch
 
 from .. import suite
 from .._common import (
-    DEFAULT_DATA_DIR,
     RESULTS_DIR,
-    machine_info,
     machine_summary,
     markdown_table,
-    write_results,
+    study_main,
 )
 
 VALIDATION = RESULTS_DIR / "validation"
@@ -98,15 +94,7 @@ def render(records: list[dict], info: dict) -> str:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=suite.Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--output", default=None)
-    args = parser.parse_args(argv)
-    torch.set_num_threads(1)
-    info = machine_info()
-    records = run(args.data_dir)
-    write_results("target_columns", False, args.output, {"machine": info, "records": records},
-                  render(records, info))  # fmt: skip
+    study_main("target_columns", __doc__.splitlines()[0], run, render, argv)
 
 
 if __name__ == "__main__":

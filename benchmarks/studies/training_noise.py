@@ -17,18 +17,13 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-import torch
 
 from .. import suite
 from .._common import (
-    DEFAULT_DATA_DIR,
-    machine_info,
     machine_summary,
     markdown_table,
-    write_results,
+    study_main,
 )
 from .target_columns import TOLERANCE, VALIDATION, relative, saved_cells
 
@@ -95,15 +90,7 @@ def render(records: list[dict], info: dict) -> str:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=suite.Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--output", default=None)
-    args = parser.parse_args(argv)
-    torch.set_num_threads(1)
-    info = machine_info()
-    records = run(args.data_dir)
-    write_results("training_noise", False, args.output, {"machine": info, "records": records},
-                  render(records, info))  # fmt: skip
+    study_main("training_noise", __doc__.splitlines()[0], run, render, argv)
 
 
 if __name__ == "__main__":
