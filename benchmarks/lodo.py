@@ -35,17 +35,20 @@ RESULTS = Path(__file__).resolve().parent / "results"
 HIGHER_IS_BETTER = {"roc_auc": True, "rmse": False, "log_loss": False}
 
 
-def load_scores(path: Path, encoders: set | None = None) -> dict:
-    """``{(dataset, model, encoder): mean score}`` of a suite JSON (ColumnTransformer mode)."""
+def load_scores(paths, encoders: set | None = None) -> dict:
+    """``{(dataset, model, encoder): mean score over seeds}`` of suite JSONs (ColumnTransformer
+    mode); ``paths`` is one path or several (runs of other seeds)."""
     found = defaultdict(list)
-    data = json.loads(Path(path).read_text())
-    metrics = {name: info["metric"] for name, info in data["datasets"].items()}
-    for row in data["results"]:
-        if row.get("status") != "ok" or row.get("mode", "ct") != "ct":
-            continue
-        if encoders is not None and row["encoder"] not in encoders:
-            continue
-        found[(row["dataset"], row.get("model"), row["encoder"])].append(row["value"])
+    metrics = {}
+    for path in [paths] if isinstance(paths, (str, Path)) else paths:
+        data = json.loads(Path(path).read_text())
+        metrics.update({name: info["metric"] for name, info in data["datasets"].items()})
+        for row in data["results"]:
+            if row.get("status") != "ok" or row.get("mode", "ct") != "ct":
+                continue
+            if encoders is not None and row["encoder"] not in encoders:
+                continue
+            found[(row["dataset"], row.get("model"), row["encoder"])].append(row["value"])
     return {key: float(np.mean(values)) for key, values in found.items()}, metrics
 
 
@@ -173,8 +176,10 @@ def report(folds: dict, cells: dict, names: list, criterion: str, configs: dict)
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--classic", type=Path, required=True)
-    parser.add_argument("--candidates", nargs="+", required=True, help="NAME=results.json")
+    parser.add_argument("--classic", type=Path, nargs="+", required=True)
+    parser.add_argument(
+        "--candidates", nargs="+", required=True, help="NAME=results.json[,more seeds.json]"
+    )
     parser.add_argument("--out", default="lodo")
     parser.add_argument("--criterion", choices=["goal", "rank"], default="goal")
     args = parser.parse_args(argv)
@@ -182,14 +187,15 @@ def main(argv=None) -> None:
     candidates = {}
     for item in args.candidates:
         name, path = item.split("=", 1)
-        candidates[name], more = load_scores(Path(path), {"ee"})
+        candidates[name], more = load_scores(path.split(","), {"ee"})
         metrics.update(more)
     cells = cell_table(classic, metrics, candidates)
     folds = leave_one_out(cells, args.criterion)
     configs = {}
     for item in args.candidates:
         name, path = item.split("=", 1)
-        configs[name] = json.dumps(json.loads(Path(path).read_text())["config"]["ee_params"])
+        first = Path(path.split(",")[0])
+        configs[name] = json.dumps(json.loads(first.read_text())["config"]["ee_params"])
     text = report(folds, cells, list(candidates), args.criterion, configs)
     (RESULTS / f"{args.out}.md").write_text(text + "\n")
     serial = {"folds": folds, "candidates": {n: str(p) for n, p in

@@ -23,8 +23,10 @@ from ._bags import BagRows
 
 __all__ = [
     "AUTO_BATCH_SIZE",
+    "AUTO_BATCH_SIZE_CPU_MAX",
     "AUTO_BATCH_SIZE_GPU",
     "MIN_STEPS_PER_EPOCH",
+    "MIN_STEPS_PER_EPOCH_CPU",
     "ChunkStream",
     "TrainingData",
     "batch_bounds",
@@ -34,10 +36,16 @@ __all__ = [
     "to_device",
 ]
 
-# batch_size="auto": 128 on the CPU (benchmarks/studies/tune_defaults.py); on a GPU, which needs
-# large batches for throughput, up to 8192 rows (as good on adult and movielens at the same
-# learning rate: benchmarks/studies/batch_size.py) while keeping at least 32 steps per epoch
+# batch_size="auto": on the CPU, n_rows // 128 clipped to [128, 1024]: at least 128 steps per
+# epoch, so tables of small data sets get as many updates as with the batches of 128 chosen by
+# benchmarks/studies/tune_defaults.py, while larger data sets take fewer, larger steps (the
+# 14-dataset suite's validation cells: as good as batches of 128 on 3 seeds, where fixed
+# batches of 256 or 1024 lost; docs/user_guide/training.md). On a GPU, which needs large
+# batches for throughput, up to 8192 rows (as good on adult and movielens at the same learning
+# rate: benchmarks/studies/batch_size.py) while keeping at least 32 steps per epoch
 AUTO_BATCH_SIZE = 128
+AUTO_BATCH_SIZE_CPU_MAX = 1024
+MIN_STEPS_PER_EPOCH_CPU = 128
 AUTO_BATCH_SIZE_GPU = 8192
 MIN_STEPS_PER_EPOCH = 32
 
@@ -49,17 +57,21 @@ def resolve_batch_size(
 ) -> int:
     """``batch_size``, or the automatic size when it is None.
 
-    On the CPU, 128. On a GPU, ``n_rows // 32`` clipped to [128, 8192], so
-    that an epoch over ``n_rows`` training rows takes at least 32 steps (8192
-    when ``n_rows`` is not known, for streamed data).
+    On the CPU, ``n_rows // 128`` clipped to [128, 1024], so that an epoch
+    over ``n_rows`` training rows takes at least 128 steps (128 when
+    ``n_rows`` is not known, for streamed data). On a GPU, ``n_rows // 32``
+    clipped to [128, 8192], at least 32 steps per epoch (8192 for streamed
+    data).
     """
     if batch_size is not None:
         return batch_size
     if device.type == "cpu":
-        return AUTO_BATCH_SIZE
+        largest, steps = AUTO_BATCH_SIZE_CPU_MAX, MIN_STEPS_PER_EPOCH_CPU
+    else:
+        largest, steps = AUTO_BATCH_SIZE_GPU, MIN_STEPS_PER_EPOCH
     if n_rows is None:
-        return AUTO_BATCH_SIZE_GPU
-    return int(min(AUTO_BATCH_SIZE_GPU, max(AUTO_BATCH_SIZE, n_rows // MIN_STEPS_PER_EPOCH)))
+        return AUTO_BATCH_SIZE if device.type == "cpu" else largest
+    return int(min(largest, max(AUTO_BATCH_SIZE, n_rows // steps)))
 
 
 def batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:

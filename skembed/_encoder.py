@@ -202,9 +202,10 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         (and pretrained rows) between their appearances.
 
     batch_size : int or "auto", default="auto"
-        Rows per optimisation step. ``"auto"``: 128 on the CPU; on a CUDA GPU
-        the training rows / 32 clipped to [128, 8192] (8192 for Dask input).
-        The size used is ``batch_size_``.
+        Rows per optimisation step. ``"auto"``: on the CPU the training rows
+        / 128 clipped to [128, 1024] (128 for Dask input); on a CUDA GPU the
+        training rows / 32 clipped to [128, 8192] (8192 for Dask input). The
+        size used is ``batch_size_``.
 
     learning_rate_init : float, default=3e-3
         Learning rate of Adam.
@@ -228,8 +229,9 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
     validation_fraction : float, default=0.1
         Share of the rows held out for early stopping.
 
-    n_iter_no_change : int, default=5
-        Epochs without improvement before stopping.
+    n_iter_no_change : int, default=2
+        Epochs without improvement before stopping. Chosen on the 14-dataset
+        suite: 2 halves the fit time of 5 at equal quality (training page).
 
     tol : float, default=1e-4
         Minimum improvement of the score that counts.
@@ -412,7 +414,7 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         hidden_layer_sizes=(128, 64), linear_path=False, dropout=0.1, embedding_dropout=0.1,
         unknown_rate=0.01, alpha=1e-3, batch_size="auto", learning_rate_init=3e-3,
         embedding_learning_rate=None, max_iter=100, early_stopping=True,
-        validation_fraction=0.1, n_iter_no_change=5, tol=1e-4,
+        validation_fraction=0.1, n_iter_no_change=2, tol=1e-4,
         device="auto", dtype=np.float32, random_state=None, verbose=0, warm_start=False,
         partitions_per_buffer=4, output_type="input", mixed_precision=None, n_jobs=None,
     ):  # fmt: skip

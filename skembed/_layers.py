@@ -23,9 +23,9 @@ def init_linear_(layer: nn.Linear, generator: torch.Generator | None) -> None:
 class GeneratorDropout(nn.Module):
     """``nn.Dropout`` whose masks come from a given generator (a fit's own).
 
-    The same arithmetic as torch's CPU dropout (a Bernoulli mask divided by ``1 - p``,
-    times the input), so that a generator seeded like torch's global one gives the same
-    masks; fits in several threads then never share a random stream.
+    The mask keeps an element when a uniform draw from the generator is at least ``p``,
+    and scales the kept ones by ``1 / (1 - p)``, as torch's dropout does; fits in several
+    threads then never share a random stream.
 
     Shape
     -----
@@ -42,8 +42,10 @@ class GeneratorDropout(nn.Module):
             return x
         if self.p == 1.0:
             return x * 0.0
-        noise = torch.empty_like(x).bernoulli_(1.0 - self.p, generator=self.generator)
-        noise.div_(1.0 - self.p)
+        # a uniform draw compared in place: 1.4-1.7x faster on the CPU than bernoulli_,
+        # which draws its uniforms one element at a time (benchmarks/speed/dropout_masks.py)
+        noise = torch.empty_like(x).uniform_(generator=self.generator)
+        noise = noise.ge_(self.p).mul_(1.0 / (1.0 - self.p))
         return x * noise
 
     def extra_repr(self) -> str:

@@ -89,11 +89,14 @@ def test_no_host_read_per_batch(monkeypatch):
 
 
 def test_auto_batch_size_by_device():
-    """batch_size='auto' is 128 on the CPU and 8192 on CUDA; batch_size_ records the size used."""
+    """batch_size="auto" keeps 128 steps per epoch on the CPU, 32 on CUDA; batch_size_ says so."""
     from skembed._training import resolve_batch_size
 
     cpu, cuda = torch.device("cpu"), torch.device("cuda", 0)
-    assert resolve_batch_size(None, cpu, 10**7) == 128
+    assert resolve_batch_size(None, cpu, 10**7) == 1024
+    assert resolve_batch_size(None, cpu, 39_073) == 305  # 128 steps per epoch
+    assert resolve_batch_size(None, cpu, 10_000) == 128
+    assert resolve_batch_size(None, cpu) == 128  # streamed: rows unknown
     assert resolve_batch_size(None, cuda, 10**7) == 8192
     assert resolve_batch_size(None, cuda, 100_000) == 3125  # 32 steps per epoch
     assert resolve_batch_size(None, cuda, 2_000) == 128

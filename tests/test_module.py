@@ -146,3 +146,24 @@ def test_load_initial_tables_keeps_the_padding_row():
     assert torch.equal(net.slot(0).view(), torch.ones(4, 2))
     assert torch.equal(net.slot(1).view()[:3], torch.full((3, 2), 2.0))
     assert not net.slot(1).view()[3].any()
+
+
+def test_generator_dropout_keeps_one_minus_p_scaled_and_follows_its_generator():
+    """Dropout keeps about 1 - p of the values, scaled by 1/(1 - p), drawn from its generator."""
+    from skembed._layers import GeneratorDropout
+
+    dropout = GeneratorDropout(0.25).train()
+    x = torch.ones(400, 50)
+    masks = []
+    for _ in range(2):
+        dropout.generator = torch.Generator().manual_seed(3)
+        masks.append(dropout(x))
+    torch.testing.assert_close(masks[0], masks[1])
+    kept = masks[0] != 0
+    assert abs(kept.float().mean().item() - 0.75) < 0.01
+    torch.testing.assert_close(masks[0][kept], torch.full((int(kept.sum()),), 4 / 3))
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
+    dropout(x)
+    assert torch.equal(torch.get_rng_state(), state)  # the global stream is not drawn from
+    assert torch.equal(dropout.eval()(x), x)
