@@ -198,8 +198,9 @@ def main(argv=None) -> None:
         configs[name] = json.dumps(json.loads(first.read_text())["config"]["ee_params"])
     text = report(folds, cells, list(candidates), args.criterion, configs)
     (RESULTS / f"{args.out}.md").write_text(text + "\n")
-    serial = {"folds": folds, "candidates": {n: str(p) for n, p in
-              (item.split("=", 1) for item in args.candidates)}}  # fmt: skip
+    serial = {"folds": folds, "classic": [str(p) for p in args.classic],
+              "candidates": {n: str(p) for n, p in
+                             (item.split("=", 1) for item in args.candidates)}}  # fmt: skip
     (RESULTS / f"{args.out}.json").write_text(json.dumps(serial, indent=1))
     print(text)
 

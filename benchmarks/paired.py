@@ -6,7 +6,9 @@ signed relative gain in % (positive: EE better). For each configuration the repo
 share of cells within 0.2 % of the best classic encoder or better, the mean gain clipped to
 +-5 % (so that one dataset's outlier cannot decide), the encoder's total fit time, and,
 against the first configuration, the paired mean difference of the clipped gains with its
-standard error. The test rows are never read: the inputs are ``suite --validation`` runs.
+standard error. The four models of one (dataset, seed) share one encoder fit, so the
+standard error is that of the per-fit mean differences (clustered by fit), not of the cells.
+The test rows are never read: the inputs are ``suite --validation`` runs.
 
 Usage::
 
@@ -37,6 +39,9 @@ def load_cells(paths: list[str], encoders: set) -> tuple[dict, dict, dict]:
     values, metrics, fit_s = {}, {}, {}
     for path in paths:
         data = json.loads(Path(path).read_text())
+        seeds = {row["seed"] for row in data["results"] if row["encoder"] in encoders}
+        if seeds & {key[2] for key in values}:
+            raise SystemExit(f"{path} repeats seeds {sorted(seeds & {k[2] for k in values})}")
         metrics.update({name: info["metric"] for name, info in data["datasets"].items()})
         for row in data["results"]:
             if row.get("status") != "ok" or row.get("mode", "ct") != "ct":
@@ -74,6 +79,9 @@ def compare(classic: dict, metrics: dict, candidates: dict) -> dict:
         raw = np.array([per[name][c] for c in common])
         clipped = np.clip(raw, -CLIP_PCT, CLIP_PCT)
         diff = clipped - base
+        fits_of = [(c[0], c[2]) for c in common]
+        per_fit = [np.mean(diff[[k for k, f in enumerate(fits_of) if f == fit]])
+                   for fit in sorted(set(fits_of))]  # fmt: skip
         fit = candidates[name][1]
         fits = [fit[(d, s)] for d, s in sorted({(c[0], c[2]) for c in common}) if (d, s) in fit]
         summary[name] = {
@@ -81,7 +89,7 @@ def compare(classic: dict, metrics: dict, candidates: dict) -> dict:
             "share_ge_best": float(np.mean(raw >= -TIE_PCT)),
             "mean_clipped_gain": float(np.mean(clipped)),
             "diff_vs_first": float(np.mean(diff)),
-            "diff_se": float(np.std(diff) / np.sqrt(len(diff))),
+            "diff_se": float(np.std(per_fit, ddof=1) / np.sqrt(len(per_fit))),
             "better": int(np.sum(diff > 0)),
             "worse": int(np.sum(diff < 0)),
             "fit_s": float(np.sum(fits)),
@@ -105,7 +113,8 @@ def render(result: dict, configs: dict) -> str:
             f"{s['diff_vs_first']:+.2f} ± {s['diff_se']:.2f} ({s['better']} better, "
             f"{s['worse']} worse)"
         )  # fmt: skip
-        rows.append((name, f"`{configs[name]}`", f"{100 * s['share_ge_best']:.1f}%",
+        rows.append((name, f"`{configs[name][0]}`", configs[name][1],
+                     f"{100 * s['share_ge_best']:.1f}%",
                      f"{s['mean_clipped_gain']:+.2f}%", paired,
                      f"{s['fit_s']:.1f} s ({s['fits']} fits)"))  # fmt: skip
     datasets = sorted(next(iter(result["by_dataset"].values())))
@@ -116,12 +125,15 @@ def render(result: dict, configs: dict) -> str:
         f"{n_cells} (dataset, model, seed) cells common to every run; the test rows were never "
         f"read. A cell counts as >= best classic within {TIE_PCT}%; gains are clipped to "
         f"+-{CLIP_PCT:g}% in the means; 'paired vs {first}' is the mean difference of clipped "
-        "gains, cell by cell, +- its standard error. Fit time: the encoder's fits in these "
-        "runs (runs made side by side on 2 cores: compare, do not quote as speeds).",
-        markdown_table(["name", "parameters", "cells >= best classic", "mean gain",
+        "gains, cell by cell, +- its standard error over encoder fits (the four models of a "
+        "(dataset, seed) share a fit). Fit time: the encoder's fits in these runs (runs made "
+        "side by side on 2 cores: compare, do not quote as speeds). 'code' is the commit each "
+        "run's package came from ('+dirty': a patched copy, a prototype).",
+        markdown_table(["name", "parameters", "code", "cells >= best classic", "mean gain",
                         f"paired vs {first} (% points)", "fit time"], rows,
-                       "llrrrr"),  # fmt: skip
-        "Mean gain against the best classic encoder, per dataset (over models and seeds):",
+                       "lllrrrr"),  # fmt: skip
+        "Mean gain against the best classic encoder, per dataset (over models and seeds; "
+        "not clipped, unlike the means above):",
         markdown_table(["dataset"] + names, per_dataset, "l" + "r" * len(names)),
     ]) + "\n"  # fmt: skip
 
@@ -139,8 +151,9 @@ def main(argv=None) -> None:
         values, more, fit_s = load_cells(paths.split(","), {"ee"})
         metrics.update(more)
         candidates[name] = (values, fit_s)
-        first = json.loads(Path(paths.split(",")[0]).read_text())
-        configs[name] = json.dumps(first["config"]["ee_params"])
+        runs = [json.loads(Path(path).read_text()) for path in paths.split(",")]
+        commits = sorted({run["machine"].get("git_commit", "?") for run in runs})
+        configs[name] = (json.dumps(runs[0]["config"]["ee_params"]), ", ".join(commits))
     result = compare(classic, metrics, candidates)
     result["inputs"] = {"classic": args.classic, "candidates": args.candidates}
     text = render(result, configs)

@@ -68,7 +68,8 @@ def encode_training_rows(encoder, X, y, sample_weight, groups):
 def cross_fit(encoder, X, y, sample_weight, out, groups=None) -> None:
     """Overwrite the embedding blocks of ``out`` (the in-sample output) out of fold.
 
-    ``encoder`` is fitted on all rows; every fold refits a clone with the same widths.
+    ``encoder`` is fitted on all rows; every fold refits a clone with the same widths and
+    batch size.
     """
     y = as_1d(y)
     splits = list(fold_splitter(encoder, y).split(np.zeros((len(y), 1)), y, groups))
@@ -77,6 +78,8 @@ def cross_fit(encoder, X, y, sample_weight, out, groups=None) -> None:
     keys = [int(j) if columns is None else columns[j] for j in encoder.categorical_columns_]
     params = encoder.get_params(deep=False)  # not clone(): a generator cv cannot be copied
     params.update(cv=None, embedding_dim=dict(zip(keys, encoder.embedding_dims_)))
+    if encoder.batch_size == "auto" and encoder.batch_size_:  # the full model's steps, not
+        params.update(batch_size=int(encoder.batch_size_))  # a size resolved on fewer rows
     if encoder.target_type_ in ("binary", "multiclass", "continuous"):  # as the full model,
         params.update(target_type=encoder.target_type_)  # not re-detected on a fold
     blocks = encoder_layout(encoder).blocks()

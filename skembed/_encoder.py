@@ -110,9 +110,10 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         Cross-fitting in ``fit_transform`` against target leakage. ``None``:
         ``fit_transform(X, y)`` equals ``fit(X, y).transform(X)``. Otherwise
         one encoder per fold (``k + 1`` fits; an int: shuffled folds, stratified
-        for classes, seeded by ``random_state``) encodes the rows it did not
-        see, its tables aligned to the full model's by weighted orthogonal
-        Procrustes; ``transform`` is unchanged. Ignored by ``fit(X)``.
+        for classes, seeded by ``random_state``; the full model's widths and
+        batch size) encodes the rows it did not see, its tables aligned to the
+        full model's by weighted orthogonal Procrustes; ``transform`` is
+        unchanged. Ignored by ``fit(X)``.
 
     categories : "auto", list or dict, default="auto"
         Categories given up front, as ``OneHotEncoder(categories=...)``: one
@@ -253,7 +254,7 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
     n_jobs : int, default=None
         torch's CPU threads during ``fit`` (restored afterwards; concurrent
         fits share one setting). ``None``: 1, measured as fast as more for
-        batches of 128 and not slowed by busy cores (see the training page);
+        the default batches and not slowed by busy cores (training page);
         ``-1``: every core; ``-2``: all but one.
 
     dtype : numpy.float32 or numpy.float64, default=numpy.float32

@@ -42,11 +42,13 @@ class GeneratorDropout(nn.Module):
             return x
         if self.p == 1.0:
             return x * 0.0
-        # a uniform draw compared in place: 1.4-1.7x faster on the CPU than bernoulli_,
-        # which draws its uniforms one element at a time (benchmarks/speed/dropout_masks.py)
-        noise = torch.empty_like(x).uniform_(generator=self.generator)
-        noise = noise.ge_(self.p).mul_(1.0 / (1.0 - self.p))
-        return x * noise
+        # a uniform draw compared in place: 1.4-1.9x faster on the CPU than bernoulli_
+        # (benchmarks/speed/dropout_masks.py). Drawn in float32 whatever x's dtype: a bfloat16
+        # uniform has about 1,700 values and p rounded to bfloat16 is not p, which biased the
+        # keep rate under mixed precision (p = 0.999 kept nothing)
+        noise = torch.empty(x.shape, dtype=torch.float32, device=x.device)
+        noise = noise.uniform_(generator=self.generator).ge_(self.p)
+        return x * noise.to(x.dtype).mul_(1.0 / (1.0 - self.p))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -58,7 +58,7 @@ class TrainingConfig:
     embedding_dropout: float
     unknown_rate: float
     alpha: float
-    batch_size: int | None  # None: by device (AUTO_BATCH_SIZE)
+    batch_size: int | None  # None: by device and training rows (resolve_batch_size)
     learning_rate_init: float
     max_iter: int
     early_stopping: bool

@@ -204,3 +204,23 @@ def test_integer_cv_folds_follow_random_state():
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
     assert not np.array_equal(first[0], np.arange(len(first[0])) * 1)  # not contiguous
+
+
+def test_folds_train_with_the_full_models_batch_size(monkeypatch):
+    """batch_size='auto' is resolved once, on all rows: every fold takes the full model's size."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"c": rng.choice(list("abcdef"), 40_000)})
+    y = (X["c"] < "c").to_numpy().astype(int)
+    sizes = []
+    original = EntityEmbeddingEncoder.fit
+
+    def recording_fit(self, X, y=None, sample_weight=None):
+        result = original(self, X, y, sample_weight)
+        sizes.append(self.batch_size_)
+        return result
+
+    monkeypatch.setattr(EntityEmbeddingEncoder, "fit", recording_fit)
+    encoder = EntityEmbeddingEncoder(cv=2, max_iter=1, random_state=0, device="cpu")
+    encoder.fit_transform(X, y)
+    assert encoder.batch_size == "auto"
+    assert sizes == [281] * 3  # 36,000 training rows / 128; a fold alone would take 140

@@ -167,3 +167,17 @@ def test_generator_dropout_keeps_one_minus_p_scaled_and_follows_its_generator():
     dropout(x)
     assert torch.equal(torch.get_rng_state(), state)  # the global stream is not drawn from
     assert torch.equal(dropout.eval()(x), x)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("p", [0.1, 0.999])
+def test_generator_dropout_keep_rate_holds_in_low_precision(dtype, p):
+    """Under mixed precision the keep rate is still 1 - p (masks drawn in float32)."""
+    from skembed._layers import GeneratorDropout
+
+    dropout = GeneratorDropout(p).train()
+    dropout.generator = torch.Generator().manual_seed(0)
+    out = dropout(torch.ones(2000, 500, dtype=dtype))
+    assert out.dtype == dtype
+    kept = (out != 0).float().mean().item()
+    assert abs(kept - (1 - p)) < 4 * ((1 - p) * p / out.numel()) ** 0.5 + 1e-4

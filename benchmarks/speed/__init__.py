@@ -52,7 +52,7 @@
 
    Training: rows/s per epoch by the same epoch difference as in section 1
    (``early_stopping=False``), with ``torch.cuda.synchronize()`` around the fits, at
-   batch sizes 128 (the default), 1024, 8192 and 65536, and with
+   batch sizes 128 (the CPU default for small data), 1024, 8192 and 65536, and with
    ``mixed_precision="bf16"`` at the largest batch; the peak CUDA memory allocated
    (``torch.cuda.max_memory_allocated``, input tensors included) is recorded.
    Transform: ``transform(X_cuda)`` on the Criteo-like matrix (output a float32 CUDA
