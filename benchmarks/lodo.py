@@ -35,6 +35,16 @@ RESULTS = Path(__file__).resolve().parent / "results"
 HIGHER_IS_BETTER = {"roc_auc": True, "rmse": False, "log_loss": False}
 
 
+def ct_results(data: dict, encoders: set | None = None):
+    """The rows of a suite JSON's results that scored (status ok) in ColumnTransformer mode,
+    of ``encoders`` (all when None)."""
+    for row in data["results"]:
+        if row.get("status") != "ok" or row.get("mode", "ct") != "ct":
+            continue
+        if encoders is None or row["encoder"] in encoders:
+            yield row
+
+
 def load_scores(paths, encoders: set | None = None) -> dict:
     """``{(dataset, model, encoder): mean score over seeds}`` of suite JSONs (ColumnTransformer
     mode); ``paths`` is one path or several (runs of other seeds)."""
@@ -43,11 +53,7 @@ def load_scores(paths, encoders: set | None = None) -> dict:
     for path in [paths] if isinstance(paths, (str, Path)) else paths:
         data = json.loads(Path(path).read_text())
         metrics.update({name: info["metric"] for name, info in data["datasets"].items()})
-        for row in data["results"]:
-            if row.get("status") != "ok" or row.get("mode", "ct") != "ct":
-                continue
-            if encoders is not None and row["encoder"] not in encoders:
-                continue
+        for row in ct_results(data, encoders):
             found[(row["dataset"], row.get("model"), row["encoder"])].append(row["value"])
     return {key: float(np.mean(values)) for key, values in found.items()}, metrics
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ._common import RESULTS_DIR, markdown_table
-from .lodo import HIGHER_IS_BETTER, signed_gain
+from .lodo import HIGHER_IS_BETTER, ct_results, signed_gain
 
 CLASSIC = ("onehot", "ordinal", "target")
 TIE_PCT = 0.2
@@ -43,10 +43,8 @@ def load_cells(paths: list[str], encoders: set) -> tuple[dict, dict, dict]:
         if seeds & {key[2] for key in values}:
             raise SystemExit(f"{path} repeats seeds {sorted(seeds & {k[2] for k in values})}")
         metrics.update({name: info["metric"] for name, info in data["datasets"].items()})
-        for row in data["results"]:
-            if row.get("status") != "ok" or row.get("mode", "ct") != "ct":
-                continue
-            if row["encoder"] in encoders and row.get("model") != "native":
+        for row in ct_results(data, encoders):
+            if row.get("model") != "native":
                 key = (row["dataset"], row["model"], row["seed"], row["encoder"])
                 values[key] = row["value"]
         for row in data.get("encoders", []):

@@ -65,12 +65,11 @@ def resolve_batch_size(
     """
     if batch_size is not None:
         return batch_size
-    if device.type == "cpu":
-        largest, steps = AUTO_BATCH_SIZE_CPU_MAX, MIN_STEPS_PER_EPOCH_CPU
-    else:
-        largest, steps = AUTO_BATCH_SIZE_GPU, MIN_STEPS_PER_EPOCH
-    if n_rows is None:
-        return AUTO_BATCH_SIZE if device.type == "cpu" else largest
+    cpu = device.type == "cpu"
+    largest = AUTO_BATCH_SIZE_CPU_MAX if cpu else AUTO_BATCH_SIZE_GPU
+    steps = MIN_STEPS_PER_EPOCH_CPU if cpu else MIN_STEPS_PER_EPOCH
+    if n_rows is None:  # streamed: the smallest batches on the CPU, the largest on a GPU
+        return AUTO_BATCH_SIZE if cpu else largest
     return int(min(largest, max(AUTO_BATCH_SIZE, n_rows // steps)))
 
 

@@ -11,6 +11,19 @@ from skembed import EntityEmbeddingEncoder
 FAST = dict(max_iter=5, random_state=0)
 
 
+def record_fits(monkeypatch, attribute: str) -> list:
+    """Make every ``fit`` of the encoder (the full model's and the folds') append ``attribute``."""
+    seen, original = [], EntityEmbeddingEncoder.fit
+
+    def recording_fit(self, X, y=None, sample_weight=None):
+        result = original(self, X, y, sample_weight)
+        seen.append(getattr(self, attribute))
+        return result
+
+    monkeypatch.setattr(EntityEmbeddingEncoder, "fit", recording_fit)
+    return seen
+
+
 @pytest.fixture(scope="module")
 def data():
     """A small mixed frame with a binary target."""
@@ -141,25 +154,14 @@ def test_groups_reach_the_splitter_directly_and_by_metadata_routing():
     np.testing.assert_array_equal(Z_routed, Z)
 
 
-def test_folds_train_the_full_models_target_type():
+def test_folds_train_the_full_models_target_type(monkeypatch):
     """A fold that misses a rare value keeps the full model's loss (no re-detection per fold)."""
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"c": rng.choice(list("abcdef"), 300)})
     y = rng.integers(0, 20, 300)
     y[:3] = 20  # 21 distinct integers: continuous; a fold without them would see 20: classes
-    seen = []
-    original = EntityEmbeddingEncoder.fit
-
-    def recording_fit(self, X, y=None, sample_weight=None):
-        result = original(self, X, y, sample_weight)
-        seen.append(self.target_type_)
-        return result
-
-    EntityEmbeddingEncoder.fit = recording_fit
-    try:
-        EntityEmbeddingEncoder(cv=KFold(3), max_iter=1, random_state=0).fit_transform(X, y)
-    finally:
-        EntityEmbeddingEncoder.fit = original
+    seen = record_fits(monkeypatch, "target_type_")
+    EntityEmbeddingEncoder(cv=KFold(3), max_iter=1, random_state=0).fit_transform(X, y)
     assert seen == ["continuous"] * 4
 
 
@@ -211,15 +213,7 @@ def test_folds_train_with_the_full_models_batch_size(monkeypatch):
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"c": rng.choice(list("abcdef"), 40_000)})
     y = (X["c"] < "c").to_numpy().astype(int)
-    sizes = []
-    original = EntityEmbeddingEncoder.fit
-
-    def recording_fit(self, X, y=None, sample_weight=None):
-        result = original(self, X, y, sample_weight)
-        sizes.append(self.batch_size_)
-        return result
-
-    monkeypatch.setattr(EntityEmbeddingEncoder, "fit", recording_fit)
+    sizes = record_fits(monkeypatch, "batch_size_")
     encoder = EntityEmbeddingEncoder(cv=2, max_iter=1, random_state=0, device="cpu")
     encoder.fit_transform(X, y)
     assert encoder.batch_size == "auto"
