@@ -16,7 +16,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ._module import EntityEmbeddingNet, MaskedColumnHeads, TableSlot
+from ._module import EntityEmbeddingNet, MaskedColumnHeads
+from ._net_tables import TableSlot
 
 __all__ = [
     "MaskedColumnLoss",
@@ -215,14 +216,12 @@ class MaskedColumnLoss:
         - returns: ``(m,)``.
         """
         slot, negatives = self.slots[t], self.spec.negatives
-        # lookups in the shared table, at the column's offset (a sparse gradient must be of
-        # the whole parameter)
-        positive = F.embedding(true_rows + slot.offset, slot.weight, sparse=slot.sparse)
+        positive = slot.lookup(true_rows)
         drawn = torch.multinomial(
             self.sampling[t], true_rows.numel() * negatives, replacement=True,
             generator=generator,
         ).view(-1, negatives)  # fmt: skip
-        negative = F.embedding(drawn + slot.offset, slot.weight, sparse=slot.sparse)
+        negative = slot.lookup(drawn)
         return -F.logsigmoid((projected * positive).sum(1)) - F.logsigmoid(
             -(negative @ projected.unsqueeze(2)).squeeze(2)
         ).sum(1)

@@ -3,42 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from ._layers import GeneratorDropout, init_linear_
+from ._net_tables import TableSlot, uninitialised_tables
 from ._table_layout import TableLayout
 
 __all__ = ["EntityEmbeddingNet", "MaskedColumnHeads", "TableSlot"]
-
-
-@dataclass(frozen=True)
-class TableSlot:
-    """Where column ``k``'s embedding table lives inside the network.
-
-    Attributes
-    ----------
-    weight : nn.Parameter
-        The (possibly shared) table holding the column's rows.
-    offset : int
-        First row of the column in ``weight``.
-    rows : int
-        Rows of the column's table (a bag table's padding row included).
-    sparse : bool
-        Whether ``weight`` gets sparse gradients.
-    """
-
-    weight: nn.Parameter
-    offset: int
-    rows: int
-    sparse: bool
-
-    def view(self) -> Tensor:
-        """The column's rows of ``weight`` (a differentiable view)."""
-        return self.weight[self.offset : self.offset + self.rows]
 
 
 class EntityEmbeddingNet(nn.Module):
@@ -49,18 +23,21 @@ class EntityEmbeddingNet(nn.Module):
     their mean or sum). A bag table has one extra, last row: the padding row,
     which the reduction ignores.
 
-    Single columns of the same width and gradient kind (dense or sparse) share
-    one ``nn.Embedding`` whose rows are their tables stacked: the codes of a
-    batch get per-column row offsets and the whole group is one lookup, instead
-    of one lookup (and one backward kernel, and one optimiser tensor) per
-    column. ``benchmarks/studies/fused_tables/`` measured the gain per training step
-    on the CPU at batch 128: 1.42x with 26 small columns, 1.35x on a
-    Criteo-like shape, level with 4 columns or at batch 4096 (a GPU, where
-    each kernel launch costs more, is not measured yet). The concatenated
-    vectors are put back in column order, so the network computes the same
-    function, from the same initial values, as one table per column.
-    :meth:`slot` says where a column's table lives; ``layout`` (a
-    :class:`~skembed._table_layout.TableLayout`) holds the whole arrangement.
+    The tables of the single columns with dense gradients live one after the
+    other in one 1-D parameter (:class:`~skembed._net_tables.FlatTable`): a
+    batch's vectors of all of them are one gather, already in column order,
+    whatever their widths. Sparse single columns of the same width share one
+    ``nn.Embedding`` whose rows are their tables stacked (the codes of a batch
+    get per-column row offsets and the group is one lookup). Earlier designs,
+    one table per column and then one per width, measured the gain of fusing
+    lookups per training step on the CPU at batch 128
+    (``benchmarks/studies/fused_tables/``: 1.42x with 26 small columns); the flat
+    table is measured against tables per width by
+    ``benchmarks/speed/flat_tables.py``. The vectors are put back in column
+    order, so the network computes the same function, from the same initial
+    values, as one table per column. :meth:`slot` says where a column's table
+    lives; ``layout`` (a :class:`~skembed._table_layout.TableLayout`) holds the
+    whole arrangement.
 
     The initial values are those of the earlier design, one ``nn.Embedding``
     per column, for the same state of torch's generator: the constructor
@@ -130,10 +107,15 @@ class EntityEmbeddingNet(nn.Module):
         layout = TableLayout.build(table_sizes, embedding_dims, bag_modes, sparse, shares)
         self.layout = layout
         self.table_init_std = float(table_init_std)
-        self.tables = _uninitialised_tables(layout, table_sizes, embedding_dims, bag_modes, sparse)
+        self.tables = uninitialised_tables(layout, table_sizes, embedding_dims, bag_modes, sparse)
+        self.embedding_dims = list(embedding_dims)
         self._reorder_codes = layout.reorders_codes
         self._reorder_features = layout.reorders_features
+        self._first_group = 1 if layout.flat else 0  # the flat table comes first
         for name, values in [
+            ("flat_codes", layout.flat_codes),
+            ("flat_strides", layout.flat_strides),
+            ("flat_bases", layout.flat_bases),
             ("row_offsets", layout.row_offsets),
             ("code_order", layout.code_order),
             ("feature_order", layout.feature_order),
@@ -199,7 +181,8 @@ class EntityEmbeddingNet(nn.Module):
         """Where column ``column``'s table lives: its parameter, first row, rows, sparsity."""
         table, offset, rows = self.layout.slots[column]
         module = self.tables[table]
-        return TableSlot(module.weight, offset, rows, bool(module.sparse))
+        dim = self.embedding_dims[column]
+        return TableSlot(module.weight, offset, rows, bool(module.sparse), dim)
 
     def forward(self, codes: Tensor, continuous: Tensor, bags: Sequence[Tensor] = ()) -> Tensor:
         """The network's output for a batch.
@@ -226,11 +209,15 @@ class EntityEmbeddingNet(nn.Module):
         - output: ``(batch, n_outputs)``.
         """
         parts = []
+        if self.layout.flat:  # one gather: each feature's element of the flat table
+            index = codes.index_select(1, self.flat_codes).mul_(self.flat_strides)
+            parts.append(self.tables[0](index.add_(self.flat_bases)))
         if self.layout.groups:
             if self._reorder_codes:
                 codes = codes.index_select(1, self.code_order)
             codes = codes + self.row_offsets
-            for (start, stop), table in zip(self.layout.code_bounds, self.tables):
+            tables = self.tables[self._first_group :]
+            for (start, stop), table in zip(self.layout.code_bounds, tables):
                 parts.append(table(codes[:, start:stop]).flatten(1))
         for k, bag in enumerate(bags):  # ragged: tokens and where each row's start
             parts.append(self.tables[self.layout.bag_tables[k]](bag.values, bag.offsets[:-1]))
@@ -312,35 +299,6 @@ class MaskedColumnHeads(nn.Module):
         - output: ``(batch, embedding_dims[target])``.
         """
         return self.projections[target](hidden)
-
-
-def _uninitialised_tables(
-    layout: TableLayout,
-    table_sizes: Sequence[int],
-    embedding_dims: Sequence[int],
-    bag_modes: Sequence[str | None],
-    sparse: Sequence[bool],
-) -> nn.ModuleList:
-    """The layout's tables, shared ones then one per bag column, with uninitialised rows.
-
-    Nothing is drawn here: :meth:`EntityEmbeddingNet.reset_parameters` draws
-    the rows, column by column.
-    """
-    tables = nn.ModuleList()
-    for table, (dim, is_sparse) in enumerate(zip(layout.group_dims, layout.group_sparse)):
-        rows = layout.group_rows(table)
-        tables.append(nn.Embedding(rows, dim, sparse=is_sparse, _weight=torch.empty(rows, dim)))
-    for k in layout.bag_columns:
-        if k not in layout.owners:  # it reads another bag column's table
-            continue
-        size, dim = table_sizes[k], embedding_dims[k]
-        tables.append(
-            nn.EmbeddingBag(
-                size + 1, dim, mode=bag_modes[k], padding_idx=size, sparse=sparse[k],
-                _weight=torch.empty(size + 1, dim),
-            )
-        )  # fmt: skip
-    return tables
 
 
 def _discard_per_column_draws(

@@ -107,20 +107,20 @@ class FrozenRows:
     """
 
     def __init__(self, net: EntityEmbeddingNet, frozen_rows: Sequence[np.ndarray | None]) -> None:
-        self.frozen: list[tuple[nn.Parameter, torch.Tensor, torch.Tensor]] = []
+        # (the column's rows: a view of its table, the frozen rows, their values)
+        self.frozen: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
         with torch.no_grad():
             for k, fixed in enumerate(frozen_rows):
                 if fixed is None or not len(fixed):
                     continue
-                slot = net.slot(k)
-                index = torch.as_tensor(fixed, dtype=torch.int64, device=slot.weight.device)
-                index = index + slot.offset
-                self.frozen.append((slot.weight, index, slot.weight[index].clone()))
+                rows = net.slot(k).view()
+                index = torch.as_tensor(fixed, dtype=torch.int64, device=rows.device)
+                self.frozen.append((rows, index, rows[index].clone()))
 
     def restore(self) -> None:
         """Write the frozen values back into their tables."""
         if not self.frozen:
             return
         with torch.no_grad():
-            for weight, index, values in self.frozen:
-                weight.index_copy_(0, index, values)
+            for rows, index, values in self.frozen:  # in place: the views share the tables
+                rows.index_copy_(0, index, values)

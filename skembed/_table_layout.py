@@ -1,11 +1,14 @@
-"""Where each column's embedding table lives in the network: shared tables and orders.
+"""Where each column's embedding table lives in the network: the flat table, groups, orders.
 
-Single columns (one category per row) of the same width and gradient kind
-(dense or sparse) share one table whose rows are their tables stacked; each
-bag column (a list of categories per row) has a table of its own. This
-module computes that layout, and the orders that put a batch's codes into the
-shared tables and the looked-up vectors back into column order, from the
-columns' sizes alone: plain Python, no tensors.
+Single columns (one category per row) with dense gradients all live in one
+flat table: a 1-D parameter holding their tables, row-major, one after the
+other, whatever their widths, so that a batch's vectors of all of them are one
+gather. Single columns with sparse gradients (``sparse_threshold``) of the same
+width share one 2-D table whose rows are their tables stacked (a sparse
+gradient needs an ``nn.Embedding``); each bag column (a list of categories per
+row) has a table of its own. This module computes that layout, and the orders
+that put a batch's codes into the tables and the looked-up vectors back into
+column order, from the columns' sizes alone: plain Python, no tensors.
 """
 
 from __future__ import annotations
@@ -20,47 +23,66 @@ __all__ = ["TableLayout"]
 class TableLayout:
     """The tables of a network and where every column's rows are in them.
 
-    Tables are numbered as the network holds them: the shared tables of the
-    single columns, in the order of their first column, then one table per
-    bag column, in column order.
+    Tables are numbered as the network holds them: the flat table of the
+    dense single columns (when there is one), then the shared tables of the
+    sparse single columns, in the order of their first column, then one table
+    per bag column, in column order.
 
     Attributes
     ----------
     owners : list of int
         Columns with rows of their own (not reading another column's).
+    flat : list of int
+        The dense single columns, in column order: they live in the flat table.
+    flat_size : int
+        Elements of the flat table (0 without dense single columns).
+    flat_codes : list of int
+        Per embedding feature of the flat columns (columns in column order,
+        then the features of each), its column's position among the codes.
+    flat_strides : list of int
+        Per flat feature, its column's width: a code's step in the flat table.
+    flat_bases : list of int
+        Per flat feature, where its column's row 0 has it in the flat table.
     bag_tables : list of int
         Per bag column, in column order, the table it reads.
     groups : list of list of int
-        Single columns sharing each shared table, in column order.
+        Sparse single columns sharing each shared table, in column order.
     group_dims : list of int
         Width of each shared table.
-    group_sparse : list of bool
-        Whether each shared table gets sparse gradients.
     bag_columns : list of int
         The bag columns, in column order; after the shared tables, one table
         per bag column that reads no other's (``bag_tables``).
     slots : dict of int to (int, int, int)
-        Column -> ``(table, first row, rows)``; a bag table's rows include
-        its padding row.
+        Column -> ``(table, first row, rows)``; in the flat table, the first
+        *element* instead of the first row; a bag table's rows include its
+        padding row.
+    n_single : int
+        Single columns: the columns of the codes.
     code_bounds : list of (int, int)
         Per shared table, the slice of the reordered codes it looks up.
     code_order : list of int
-        Columns of the codes (single columns in column order) taken in the
-        order of the shared tables.
+        Columns of the codes of the sparse single columns, in the order of the
+        shared tables.
     row_offsets : list of int
         Per reordered code column, the first row of its column in its table.
     feature_order : list of int
-        Position, among the looked-up vectors concatenated table by table,
-        of each embedding feature in column order.
+        Position, among the looked-up vectors (the flat table's, then the
+        shared tables', then the bags'), of each embedding feature in column
+        order.
     """
 
     owners: list[int]
+    flat: list[int]
+    flat_size: int
+    flat_codes: list[int]
+    flat_strides: list[int]
+    flat_bases: list[int]
     bag_tables: list[int]
     groups: list[list[int]]
     group_dims: list[int]
-    group_sparse: list[bool]
     bag_columns: list[int]
     slots: dict[int, tuple[int, int, int]]
+    n_single: int
     code_bounds: list[tuple[int, int]]
     code_order: list[int]
     row_offsets: list[int]
@@ -84,18 +106,33 @@ class TableLayout:
         shares = list(shares) if shares is not None else [None] * len(table_sizes)
         n_columns = len(table_sizes)
         single = [k for k in range(n_columns) if bag_modes[k] is None]
-        keys: list[tuple[int, bool]] = []  # shared tables, by first appearance
-        for k in single:
-            if (embedding_dims[k], sparse[k]) not in keys:
-                keys.append((embedding_dims[k], sparse[k]))
-        groups = [[k for k in single if (embedding_dims[k], sparse[k]) == key] for key in keys]
         position = {k: i for i, k in enumerate(single)}  # column -> its column of the codes
         slots: dict[int, tuple[int, int, int]] = {}
+        flat = [k for k in single if not sparse[k]]
+        size = 0
+        for k in flat:
+            if shares[k] is not None:  # the rows of the column it shares a table with
+                slots[k] = slots[shares[k]]
+                continue
+            slots[k] = (0, size, table_sizes[k])
+            size += table_sizes[k] * embedding_dims[k]
+        flat_codes, flat_strides, flat_bases = [], [], []
+        for k in flat:
+            dim = embedding_dims[k]
+            flat_codes += [position[k]] * dim
+            flat_strides += [dim] * dim
+            flat_bases += [slots[k][1] + j for j in range(dim)]
+        dims = []  # shared tables of the sparse single columns, by first appearance
+        for k in single:
+            if sparse[k] and embedding_dims[k] not in dims:
+                dims.append(embedding_dims[k])
+        groups = [[k for k in single if sparse[k] and embedding_dims[k] == d] for d in dims]
+        first = 1 if flat else 0  # the flat table comes first
         code_bounds, code_order = [], []
-        for table, group in enumerate(groups):
+        for table, group in enumerate(groups, start=first):
             offset = 0
             for k in group:
-                if shares[k] is not None:  # the rows of the column it shares a table with
+                if shares[k] is not None:
                     slots[k] = slots[shares[k]]
                     continue
                 slots[k] = (table, offset, table_sizes[k])
@@ -103,7 +140,7 @@ class TableLayout:
             code_bounds.append((len(code_order), len(code_order) + len(group)))
             code_order += [position[k] for k in group]
         bag_columns = [k for k in range(n_columns) if bag_modes[k] is not None]
-        bag_tables, n_tables = [], len(groups)
+        bag_tables, n_tables = [], first + len(groups)
         for k in bag_columns:
             if shares[k] is not None:  # the table of the bag column it shares with
                 slots[k] = slots[shares[k]]
@@ -111,29 +148,34 @@ class TableLayout:
                 slots[k] = (n_tables, 0, table_sizes[k] + 1)
                 n_tables += 1
             bag_tables.append(slots[k][0])
-        produced = [k for group in groups for k in group] + bag_columns
+        produced = flat + [k for group in groups for k in group] + bag_columns
         return cls(
             owners=[k for k in range(n_columns) if shares[k] is None],
+            flat=flat,
+            flat_size=size,
+            flat_codes=flat_codes,
+            flat_strides=flat_strides,
+            flat_bases=flat_bases,
             bag_tables=bag_tables,
             groups=groups,
-            group_dims=[dim for dim, _ in keys],
-            group_sparse=[is_sparse for _, is_sparse in keys],
+            group_dims=dims,
             bag_columns=bag_columns,
             slots=slots,
+            n_single=len(single),
             code_bounds=code_bounds,
             code_order=code_order,
             row_offsets=[slots[single[i]][1] for i in code_order],
             feature_order=_feature_order(produced, embedding_dims),
         )
 
-    def group_rows(self, table: int) -> int:
-        """Rows of shared table ``table``: the rows of its columns, stacked."""
-        return sum(self.slots[k][2] for k in self.groups[table] if k in self.owners)
+    def group_rows(self, group: int) -> int:
+        """Rows of shared table ``group`` (counted among the groups): its columns' rows."""
+        return sum(self.slots[k][2] for k in self.groups[group] if k in self.owners)
 
     @property
     def reorders_codes(self) -> bool:
-        """Whether the shared tables take the code columns out of column order."""
-        return self.code_order != list(range(len(self.code_order)))
+        """Whether the shared tables take other code columns than all, in order."""
+        return self.code_order != list(range(self.n_single))
 
     @property
     def reorders_features(self) -> bool:

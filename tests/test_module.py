@@ -1,4 +1,4 @@
-"""The surrogate network's grouped tables compute the per-column function."""
+"""The surrogate network's flat and grouped tables compute the per-column function."""
 
 import pytest
 
@@ -6,9 +6,15 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 from skembed._module import EntityEmbeddingNet  # noqa: E402
+from skembed._net_tables import TableSlot  # noqa: E402
 
 SIZES = [30, 5, 12, 8, 100, 7]
 DIMS = [4, 2, 4, 3, 2, 4]
+
+
+def _slot_over(slot, weight):
+    """``slot`` over another tensor of its table's shape (a gradient)."""
+    return TableSlot(weight, slot.offset, slot.rows, slot.sparse, slot.dim)
 
 
 def _ragged(n: int, size: int):
@@ -39,13 +45,14 @@ def _per_column_forward(net, codes, cont, bags, modes):
     "modes", [[None] * 6, [None, None, "mean", None, "sum", None]], ids=["single", "bags"]
 )
 def test_grouped_tables_compute_the_per_column_function(modes):
-    """Columns of one width and sparsity share a table; the output is the per-column one."""
+    """Dense single columns share the flat table, sparse ones one per width; per-column output."""
     torch.manual_seed(0)
     sparse = [False, False, False, False, True, False]
     net = EntityEmbeddingNet(SIZES, DIMS, 2, (8,), 1, bag_modes=modes, sparse=sparse).eval()
     single = [k for k in range(6) if modes[k] is None]
     shared = {k: net.slot(k).weight for k in single}
-    assert shared[0] is shared[5]  # width 4, dense
+    assert shared[0] is shared[5] is shared[1]  # dense, whatever the width: the flat table
+    assert shared[0].dim() == 1
     assert shared.get(2, shared[0]) is shared[0]  # also column 2 when it is single
     assert net.slot(1).weight is not net.slot(4).weight  # width 2: dense vs sparse (or bag)
     assert net.slot(4).sparse and not net.slot(1).sparse
@@ -63,30 +70,43 @@ def test_grouped_tables_compute_the_per_column_function(modes):
             assert not view[SIZES[k]].any()
 
 
-def test_gradients_reach_only_the_rows_of_the_batch():
+@pytest.mark.parametrize("sparse", [False, True], ids=["flat", "grouped"])
+def test_gradients_reach_only_the_rows_of_the_batch(sparse):
     """A step's gradient on a shared table touches exactly the looked-up rows of each column."""
     torch.manual_seed(0)
-    net = EntityEmbeddingNet([10, 10], [3, 3], 0, (), 1)
+    net = EntityEmbeddingNet(
+        [10, 8], [3, 2], 0, (), 1, sparse=[sparse, sparse] if sparse else None
+    )
     codes = torch.tensor([[1, 2], [1, 7]])
     net(codes, torch.empty(2, 0)).sum().backward()
-    grad = net.slot(0).weight.grad
-    touched = set(torch.nonzero(grad.abs().sum(1)).flatten().tolist())
-    assert touched == {1, 10 + 2, 10 + 7}
+    for k, expected in enumerate([{1}, {2, 7}]):
+        slot = net.slot(k)
+        grad = slot.weight.grad.to_dense() if sparse else slot.weight.grad
+        grad = _slot_over(slot, grad).view()
+        assert set(torch.nonzero(grad.abs().sum(1)).flatten().tolist()) == expected
+    if not sparse:  # the flat table's gradient: those rows' elements, nothing else
+        assert int(torch.count_nonzero(net.slot(0).weight.grad)) == 3 + 2 * 2
 
 
-def test_layout_groups_single_columns_by_width_and_sparsity():
-    """Shared tables group single columns by (width, sparsity) in first-appearance order."""
+def test_layout_puts_dense_columns_flat_and_groups_sparse_ones_by_width():
+    """Dense single columns go flat in column order; sparse ones share tables by width."""
     from skembed._table_layout import TableLayout
 
     modes = [None, None, "mean", None, None, None]
-    sparse = [False, False, False, False, True, False]
+    sparse = [False, False, False, False, True, True]
     layout = TableLayout.build(SIZES, DIMS, modes, sparse)
-    assert layout.groups == [[0, 5], [1], [3], [4]]
+    assert layout.flat == [0, 1, 3]
+    assert layout.slots[3] == (0, SIZES[0] * DIMS[0] + SIZES[1] * DIMS[1], SIZES[3])  # elements
+    assert layout.flat_size == sum(SIZES[k] * DIMS[k] for k in [0, 1, 3])
+    assert layout.flat_codes == [0] * 4 + [1] * 2 + [2] * 3  # column 3 is the 3rd single one
+    assert layout.flat_strides == [4] * 4 + [2] * 2 + [3] * 3
+    assert layout.flat_bases[4:6] == [SIZES[0] * 4, SIZES[0] * 4 + 1]
+    assert layout.groups == [[4], [5]]  # widths 2 and 4
+    assert layout.slots[5] == (2, 0, SIZES[5])  # after the flat table and the width-2 table
     assert layout.bag_columns == [2]
-    assert layout.slots[5] == (0, SIZES[0], SIZES[5])  # stacked after column 0
-    assert layout.slots[2] == (4, 0, SIZES[2] + 1)  # a bag table has a padding row
-    assert layout.group_rows(0) == SIZES[0] + SIZES[5]
-    assert layout.code_order == [0, 4, 1, 2, 3]  # column 5 is the 5th single column
+    assert layout.slots[2] == (3, 0, SIZES[2] + 1)  # a bag table has a padding row
+    assert layout.group_rows(0) == SIZES[4]
+    assert layout.code_order == [3, 4]  # columns 4 and 5 are the 4th and 5th single ones
     assert sorted(layout.feature_order) == list(range(sum(DIMS)))
 
 
