@@ -36,16 +36,17 @@ __all__ = [
     "to_device",
 ]
 
-# batch_size="auto": on the CPU, n_rows // 128 clipped to [128, 1024]: at least 128 steps per
-# epoch, so tables of small data sets get as many updates as with the batches of 128 chosen by
-# benchmarks/studies/tune_defaults.py, while larger data sets take fewer, larger steps (the
-# 14-dataset suite's validation cells: as good as batches of 128 on 3 seeds, where fixed
-# batches of 256 or 1024 lost; docs/user_guide/training.md). On a GPU, which needs large
+# batch_size="auto": on the CPU, n_rows // 64 clipped to [128, 1024]: at least 64 steps per
+# epoch, so tables of small data sets (under 8,192 training rows) get as many updates as with
+# the batches of 128 chosen by benchmarks/studies/tune_defaults.py, while larger data sets take
+# fewer, larger steps (the 14-dataset suite's validation cells, 6 seeds: as good as rows / 128
+# with patience 2, where fixed batches of 256 or 1024 and rows / 32 lost;
+# docs/user_guide/training.md). On a GPU, which needs large
 # batches for throughput, up to 8192 rows (as good on adult and movielens at the same learning
 # rate: benchmarks/studies/batch_size.py) while keeping at least 32 steps per epoch
 AUTO_BATCH_SIZE = 128
 AUTO_BATCH_SIZE_CPU_MAX = 1024
-MIN_STEPS_PER_EPOCH_CPU = 128
+MIN_STEPS_PER_EPOCH_CPU = 64
 AUTO_BATCH_SIZE_GPU = 8192
 MIN_STEPS_PER_EPOCH = 32
 
@@ -57,8 +58,8 @@ def resolve_batch_size(
 ) -> int:
     """``batch_size``, or the automatic size when it is None.
 
-    On the CPU, ``n_rows // 128`` clipped to [128, 1024], so that an epoch
-    over ``n_rows`` training rows takes at least 128 steps (128 when
+    On the CPU, ``n_rows // 64`` clipped to [128, 1024], so that an epoch
+    over ``n_rows`` training rows takes at least 64 steps (128 when
     ``n_rows`` is not known, for streamed data). On a GPU, ``n_rows // 32``
     clipped to [128, 8192], at least 32 steps per epoch (8192 for streamed
     data).

@@ -217,4 +217,4 @@ def test_folds_train_with_the_full_models_batch_size(monkeypatch):
     encoder = EntityEmbeddingEncoder(cv=2, max_iter=1, random_state=0, device="cpu")
     encoder.fit_transform(X, y)
     assert encoder.batch_size == "auto"
-    assert sizes == [281] * 3  # 36,000 training rows / 128; a fold alone would take 140
+    assert sizes == [562] * 3  # 36,000 training rows / 64; a fold alone would take 281

@@ -89,13 +89,13 @@ def test_no_host_read_per_batch(monkeypatch):
 
 
 def test_auto_batch_size_by_device():
-    """batch_size="auto" keeps 128 steps per epoch on the CPU, 32 on CUDA; batch_size_ says so."""
+    """batch_size="auto" keeps 64 steps per epoch on the CPU, 32 on CUDA; batch_size_ says so."""
     from skembed._training import resolve_batch_size
 
     cpu, cuda = torch.device("cpu"), torch.device("cuda", 0)
     assert resolve_batch_size(None, cpu, 10**7) == 1024
-    assert resolve_batch_size(None, cpu, 39_073) == 305  # 128 steps per epoch
-    assert resolve_batch_size(None, cpu, 10_000) == 128
+    assert resolve_batch_size(None, cpu, 39_073) == 610  # 64 steps per epoch
+    assert resolve_batch_size(None, cpu, 8_000) == 128
     assert resolve_batch_size(None, cpu) == 128  # streamed: rows unknown
     assert resolve_batch_size(None, cuda, 10**7) == 8192
     assert resolve_batch_size(None, cuda, 100_000) == 3125  # 32 steps per epoch
@@ -103,6 +103,7 @@ def test_auto_batch_size_by_device():
     assert resolve_batch_size(None, cuda) == 8192  # streamed: rows unknown
     assert resolve_batch_size(512, cuda, 2_000) == 512
     X, y = load_adult_sample()
-    assert EntityEmbeddingEncoder(device="cpu", max_iter=1).fit(X, y).batch_size_ == 128
+    fitted = EntityEmbeddingEncoder(device="cpu", max_iter=1).fit(X, y)
+    assert fitted.batch_size_ == 140  # 9,000 training rows / 64
     fitted = EntityEmbeddingEncoder(device="cpu", max_iter=1, batch_size=300).fit(X, y)
     assert fitted.batch_size_ == 300

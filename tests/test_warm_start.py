@@ -9,7 +9,8 @@ import pytest
 from conftest import downstream_auc
 from skembed import EntityEmbeddingEncoder, load
 
-FAST = dict(max_iter=4, random_state=0, n_jobs=1, continuous="scale")
+# n_iter_no_change=4: every fit runs its 4 epochs, so that the epochs of warm fits add up
+FAST = dict(max_iter=4, n_iter_no_change=4, random_state=0, n_jobs=1, continuous="scale")
 
 
 def test_two_warm_fits_on_halves_match_one_fit_on_all(census):
