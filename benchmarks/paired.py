@@ -150,7 +150,7 @@ def main(argv=None) -> None:
         metrics.update(more)
         candidates[name] = (values, fit_s)
         runs = [json.loads(Path(path).read_text()) for path in paths.split(",")]
-        commits = sorted({run["machine"].get("git_commit", "?") for run in runs})
+        commits = sorted({run["machine"].get("git_commit") or "?" for run in runs})
         configs[name] = (json.dumps(runs[0]["config"]["ee_params"]), ", ".join(commits))
     result = compare(classic, metrics, candidates)
     result["inputs"] = {"classic": args.classic, "candidates": args.candidates}

@@ -202,6 +202,14 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         batch pulls it towards zero at every step, erasing rare categories
         (and pretrained rows) between their appearances.
 
+    shrinkage : float, default=0.2
+        Pull of rare categories' vectors towards zero during training: each
+        appearance of a category adds ``shrinkage * m / count * ||vector||^2``
+        to the loss, ``m`` the column's within- to between-category variance
+        ratio of the target (the pseudo-count of ``TargetEncoder``'s
+        smoothing). 0 turns it off. Single columns of supervised in-memory
+        fits only (not bags, Dask or ``fit(X)``).
+
     batch_size : int or "auto", default="auto"
         Rows per optimisation step. ``"auto"``: on the CPU the training rows
         / 64 clipped to [128, 1024] (128 for Dask input); on a CUDA GPU the
@@ -414,7 +422,7 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         categories="auto", min_frequency=1, max_categories=None, handle_unknown="embed",
         continuous="passthrough", target_type="auto",
         hidden_layer_sizes=(128, 64), linear_path=False, dropout=0.1, embedding_dropout=0.1,
-        unknown_rate=0.01, alpha=1e-3, batch_size="auto", learning_rate_init=3e-3,
+        unknown_rate=0.01, alpha=1e-3, shrinkage=0.2, batch_size="auto", learning_rate_init=3e-3,
         embedding_learning_rate=None, max_iter=100, early_stopping=True,
         validation_fraction=0.1, n_iter_no_change=1, tol=1e-4,
         device="auto", dtype=np.float32, random_state=None, verbose=0, warm_start=False,
@@ -443,6 +451,7 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         self.embedding_dropout = embedding_dropout
         self.unknown_rate = unknown_rate
         self.alpha = alpha
+        self.shrinkage = shrinkage
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.embedding_learning_rate = embedding_learning_rate

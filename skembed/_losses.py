@@ -79,7 +79,11 @@ def per_sample_loss(task: str, output: Tensor, target: Tensor) -> Tensor:
 
 
 class SupervisedLoss:
-    """:class:`RowLoss` of the network's output against the target (:func:`per_sample_loss`)."""
+    """:class:`RowLoss` of the network's output against the target (:func:`per_sample_loss`).
+
+    In training, plus each row's shrinkage penalty on its vectors
+    (:meth:`EntityEmbeddingNet.set_row_penalties`); never on held-out rows.
+    """
 
     def __init__(self, net: EntityEmbeddingNet, task: str) -> None:
         self.net = net
@@ -93,7 +97,9 @@ class SupervisedLoss:
         bags: Sequence[Tensor],
         generator: torch.Generator | None = None,
     ) -> Tensor:
-        return per_sample_loss(self.task, self.net(rows, continuous, bags), target)
+        output, penalty = self.net.outputs(rows, continuous, bags, penalise=self.net.training)
+        loss = per_sample_loss(self.task, output, target)
+        return loss if penalty is None else loss + penalty
 
 
 @dataclass

@@ -185,7 +185,43 @@ class EntityEmbeddingNet(nn.Module):
         return TableSlot(module.weight, offset, rows, bool(module.sparse), dim)
 
     def forward(self, codes: Tensor, continuous: Tensor, bags: Sequence[Tensor] = ()) -> Tensor:
-        """The network's output for a batch.
+        """The network's output for a batch (:meth:`outputs` without the penalty)."""
+        return self.outputs(codes, continuous, bags)[0]
+
+    def set_row_penalties(self, penalties: Sequence[Tensor | None]) -> None:
+        """Per column, each table row's penalty per appearance (:mod:`skembed._shrinkage`).
+
+        ``penalties[k]``: ``(table_sizes[k],)`` or None (no penalty: bags). A column
+        reading another's table (``shared_embeddings``) is penalised by that column's.
+        """
+        first, device = self._first_group, self.flat_codes.device
+        flat = torch.zeros(self.layout.flat_size, device=device)
+        groups = [
+            torch.zeros(self.tables[first + g].weight.shape[0], device=device)
+            for g in range(len(self.layout.groups))
+        ]
+        for k, penalty in enumerate(penalties):
+            if penalty is None or k not in self.layout.owners or self.bag_modes[k] is not None:
+                continue
+            table, offset, rows = self.layout.slots[k]
+            if k in self.layout.flat:
+                values = penalty.to(device).repeat_interleave(self.embedding_dims[k])
+                flat[offset : offset + len(values)] = values
+            else:
+                groups[table - first][offset : offset + rows] = penalty.to(device)
+        self.register_buffer("flat_penalty", flat, persistent=False)
+        for g, values in enumerate(groups):
+            self.register_buffer(f"group_penalty_{g}", values, persistent=False)
+        self.penalised = True
+
+    def outputs(
+        self, codes: Tensor, continuous: Tensor, bags: Sequence[Tensor] = (), penalise=False
+    ) -> tuple[Tensor, Tensor | None]:
+        """The network's output for a batch, and each row's penalty on its vectors.
+
+        The penalty (``penalise`` and :meth:`set_row_penalties` called, else None) is,
+        per row, the sum over its single columns of the row penalty of its category
+        times the squared norm of its vector.
 
         Parameters
         ----------
@@ -195,30 +231,35 @@ class EntityEmbeddingNet(nn.Module):
             Standardized continuous inputs.
         bags : sequence of Tensor
             Rows of each bag column's table, ragged (:class:`~skembed._bags.BagRows`).
-
-        Returns
-        -------
-        Tensor
-            Logits or predictions.
+        penalise : bool
+            Compute the penalty.
 
         Shape
         -----
         - codes: ``(batch, n_single)``, int64.
         - continuous: ``(batch, n_continuous)``, float32.
         - bags: one :class:`~skembed._bags.BagRows` per bag column (``batch`` rows).
-        - output: ``(batch, n_outputs)``.
+        - output: ``(batch, n_outputs)``, logits or predictions; penalty ``(batch,)``.
         """
-        parts = []
+        parts, penalty = [], None
+        penalise = penalise and getattr(self, "penalised", False)
         if self.layout.flat:  # one gather: each feature's element of the flat table
             index = codes.index_select(1, self.flat_codes).mul_(self.flat_strides)
             parts.append(self.tables[0](index.add_(self.flat_bases)))
+            if penalise:
+                penalty = (parts[-1].square() * self.flat_penalty[index]).sum(1)
         if self.layout.groups:
             if self._reorder_codes:
                 codes = codes.index_select(1, self.code_order)
             codes = codes + self.row_offsets
             tables = self.tables[self._first_group :]
-            for (start, stop), table in zip(self.layout.code_bounds, tables):
-                parts.append(table(codes[:, start:stop]).flatten(1))
+            for g, ((start, stop), table) in enumerate(zip(self.layout.code_bounds, tables)):
+                vectors = table(codes[:, start:stop])
+                parts.append(vectors.flatten(1))
+                if penalise:
+                    weights = getattr(self, f"group_penalty_{g}")[codes[:, start:stop]]
+                    more = (vectors.square().sum(2) * weights).sum(1)
+                    penalty = more if penalty is None else penalty + more
         for k, bag in enumerate(bags):  # ragged: tokens and where each row's start
             parts.append(self.tables[self.layout.bag_tables[k]](bag.values, bag.offsets[:-1]))
         hidden = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
@@ -229,8 +270,8 @@ class EntityEmbeddingNet(nn.Module):
         if continuous.shape[1]:
             hidden = torch.cat([embedded, continuous], dim=1)
         if self.linear_path is None:
-            return self.mlp(hidden)
-        return self.mlp(hidden) + self.linear_path(embedded)
+            return self.mlp(hidden), penalty
+        return self.mlp(hidden) + self.linear_path(embedded), penalty
 
     def freeze_network(self) -> None:
         """Train the tables only: the MLP and linear path keep their weights, and batch

@@ -47,6 +47,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "batch_size": [Interval(numbers.Integral, 2, None), Options({"auto"})],
     "learning_rate_init": [Interval(numbers.Real, 0, None, closed="neither")],
     "embedding_learning_rate": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    "shrinkage": [Interval(numbers.Real, 0, None, closed="left")],
     "max_iter": [Interval(numbers.Integral, 1, None)],
     "early_stopping": ["boolean"],
     "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],

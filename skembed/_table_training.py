@@ -62,6 +62,7 @@ def training_config(encoder):
         if encoder.embedding_learning_rate is None
         else float(encoder.embedding_learning_rate),
         sparse_min_rows=SPARSE_MIN_ROWS if sparse == "auto" else (0 if sparse else None),
+        shrinkage=float(encoder.shrinkage),
     )
 
 

@@ -35,6 +35,7 @@ from ._losses import MaskedColumnLoss, RowLoss, SelfSupervision, SupervisedLoss
 from ._module import EntityEmbeddingNet, MaskedColumnHeads
 from ._network_weights import load_network_weights, network_weights
 from ._optim import FrozenRows, TableAwareAdam
+from ._shrinkage import row_penalties
 from ._unknown_rows import UnknownRowDropout, default_replacements
 
 __all__ = [
@@ -75,6 +76,7 @@ class TrainingConfig:
     table_init_std: float = 0.005  # spread of the tables' initial rows
     initial_network: dict | None = None  # network_weights_ of an earlier fit to start from
     freeze_network: bool = False  # with initial_network: train the tables only
+    shrinkage: float = 0.0  # pull of rare categories' vectors to zero (_shrinkage)
 
 
 @dataclass
@@ -201,6 +203,8 @@ def train(
         init_generator, config.linear_path and task != "self-supervised", shares,
     ).to(device)  # fmt: skip
     net.use_generator(generator)
+    if config.shrinkage > 0 and stream is None and task != "self-supervised":
+        _shrink(net, rows, target, sample_weight, task, table_sizes, bag_modes, config.shrinkage)
     net.load_initial_tables(initial_tables or [None] * len(table_sizes))
     frozen = FrozenRows(net, frozen_rows or [None] * len(table_sizes))
     loss_fn, modules = _objective(
@@ -239,6 +243,17 @@ def train(
         batch_size=steps.batch_size,
         linear_weights=net.linear_weights(),
         network_weights=network_weights(modules),
+    )
+
+
+def _shrink(net, rows, target, sample_weight, task, table_sizes, bag_modes, shrinkage) -> None:
+    """Penalise the single columns' rows by ``shrinkage`` (:mod:`skembed._shrinkage`)."""
+    if not rows.shape[1]:
+        return
+    rows, target = torch.as_tensor(rows), torch.as_tensor(target)
+    weight = torch.as_tensor(sample_weight)
+    net.set_row_penalties(
+        row_penalties(rows, target, weight, task, table_sizes, bag_modes, shrinkage)
     )
 
 

@@ -420,16 +420,16 @@ def test_out_of_memory_inside_training_loop_keeps_previous_fit(monkeypatch):
     encoder = EntityEmbeddingEncoder(max_iter=3, batch_size=32, random_state=0).fit(X, y)
     state = {k: v for k, v in vars(encoder).items()}
     expected = encoder.transform(X)
-    forward = _module.EntityEmbeddingNet.forward
+    outputs = _module.EntityEmbeddingNet.outputs  # what training calls (forward calls it too)
     calls = []
 
-    def failing_forward(self, *args, **kwargs):
+    def failing_outputs(self, *args, **kwargs):
         calls.append(1)
         if len(calls) == 4:  # the 4th batch of the first epoch
             raise torch.OutOfMemoryError("CUDA out of memory (simulated by the test)")
-        return forward(self, *args, **kwargs)
+        return outputs(self, *args, **kwargs)
 
-    monkeypatch.setattr(_module.EntityEmbeddingNet, "forward", failing_forward)
+    monkeypatch.setattr(_module.EntityEmbeddingNet, "outputs", failing_outputs)
     X2, y2 = make_frame(500, seed=1)
     with pytest.raises(torch.OutOfMemoryError):
         encoder.set_params(max_iter=5).fit(X2, y2)
@@ -439,6 +439,6 @@ def test_out_of_memory_inside_training_loop_keeps_previous_fit(monkeypatch):
         if name != "max_iter":
             assert vars(encoder)[name] is value, name
     np.testing.assert_array_equal(encoder.transform(X), expected)
-    monkeypatch.setattr(_module.EntityEmbeddingNet, "forward", forward)
+    monkeypatch.setattr(_module.EntityEmbeddingNet, "outputs", outputs)
     encoder.fit(X2, y2)  # and the encoder is usable afterwards
     assert encoder.transform(X2).shape[0] == 500
