@@ -36,8 +36,8 @@ __all__ = [
     "to_device",
 ]
 
-# batch_size="auto": on the CPU, n_rows // 64 clipped to [128, 1024]: at least 64 steps per
-# epoch, so tables of small data sets (under 8,192 training rows) get as many updates as with
+# batch_size="auto": on the CPU, n_rows // 64 clipped to [128, 1024]: batches of 128 under
+# 8,192 training rows, so tables of small data sets get as many updates as with
 # the batches of 128 chosen by benchmarks/studies/tune_defaults.py, while larger data sets take
 # fewer, larger steps (the 14-dataset suite's validation cells, 6 seeds: as good as rows / 128
 # with patience 2, where fixed batches of 256 or 1024 and rows / 32 lost;
@@ -58,8 +58,8 @@ def resolve_batch_size(
 ) -> int:
     """``batch_size``, or the automatic size when it is None.
 
-    On the CPU, ``n_rows // 64`` clipped to [128, 1024], so that an epoch
-    over ``n_rows`` training rows takes at least 64 steps (128 when
+    On the CPU, ``n_rows // 64`` clipped to [128, 1024]: batches of 128 under
+    8,192 training rows, at least 64 steps per epoch above (128 when
     ``n_rows`` is not known, for streamed data). On a GPU, ``n_rows // 32``
     clipped to [128, 8192], at least 32 steps per epoch (8192 for streamed
     data).

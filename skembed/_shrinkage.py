@@ -57,7 +57,9 @@ def noise_ratio(codes: Tensor, size: int, target: Tensor, weight: Tensor, task: 
         n_classes = int(target.max()) + 1
         pairs, inverse = torch.unique(codes * n_classes + target, return_inverse=True)
         in_pair = torch.bincount(inverse, weights=weight)
-        within_ss = float((in_pair - in_pair**2 / counts[pairs // n_classes]).sum())
+        within_ss = float(
+            (in_pair - in_pair**2 / counts[pairs // n_classes].clamp_min(1e-12)).sum()
+        )
         share = torch.bincount(target, weights=weight, minlength=n_classes) / n
         total = float((share * (1 - share)).sum())
     else:
@@ -88,15 +90,19 @@ def row_penalties(
 ) -> list[Tensor | None]:
     """Per column, the penalty of each table row per appearance (None for bag columns).
 
-    ``shrinkage * m_k / max(n_c, 1)`` for row ``c`` of single column ``k`` (see the
-    module's docstring); ``rows`` holds the single columns' codes, in column order.
+    ``shrinkage * m_k / n_c`` for row ``c`` of single column ``k`` (see the module's
+    docstring); ``rows`` holds the single columns' codes, in column order. A row no value
+    falls on (the unknown row, a missing row without missing values, an empty hash
+    bucket) counts as seen once: it stands for categories with no rows, whose best guess
+    under the prior is zero (as ``TargetEncoder`` encodes an unknown category by the
+    prior, the target's mean), so each of ``unknown_rate``'s substitutions pulls it there.
 
     Shape
     -----
     - rows: ``(n, n_single)``, int64.
     - returns: per column, ``(table_sizes[k],)`` float32 on ``rows``' device, or None.
     """
-    weight = weight.to(torch.float64)
+    target, weight = target.to(rows.device), weight.to(device=rows.device, dtype=torch.float64)
     weight = weight / weight.mean().clamp_min(1e-12)
     penalties: list[Tensor | None] = []
     single = 0

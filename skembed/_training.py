@@ -204,7 +204,8 @@ def train(
     ).to(device)  # fmt: skip
     net.use_generator(generator)
     if config.shrinkage > 0 and stream is None and task != "self-supervised":
-        _shrink(net, rows, target, sample_weight, task, table_sizes, bag_modes, config.shrinkage)
+        train_rows, _, train_target, train_weight = data.train_chunks(1)[0][:4]  # on the device
+        _shrink(net, train_rows, train_target, train_weight, task, table_sizes, bag_modes, config)
     net.load_initial_tables(initial_tables or [None] * len(table_sizes))
     frozen = FrozenRows(net, frozen_rows or [None] * len(table_sizes))
     loss_fn, modules = _objective(
@@ -246,15 +247,17 @@ def train(
     )
 
 
-def _shrink(net, rows, target, sample_weight, task, table_sizes, bag_modes, shrinkage) -> None:
-    """Penalise the single columns' rows by ``shrinkage`` (:mod:`skembed._shrinkage`)."""
-    if not rows.shape[1]:
-        return
-    rows, target = torch.as_tensor(rows), torch.as_tensor(target)
-    weight = torch.as_tensor(sample_weight)
-    net.set_row_penalties(
-        row_penalties(rows, target, weight, task, table_sizes, bag_modes, shrinkage)
-    )
+def _shrink(net, rows, target, weight, task, table_sizes, bag_modes, config) -> None:
+    """Penalise the single columns' rows by ``config.shrinkage`` (:mod:`skembed._shrinkage`).
+
+    ``rows``, ``target`` and ``weight``: the training rows (not the held-out ones), on the
+    device.
+    """
+    if rows.shape[1]:
+        penalties = row_penalties(
+            rows, target, weight, task, table_sizes, bag_modes, config.shrinkage
+        )
+        net.set_row_penalties(penalties)
 
 
 def _in_memory(arrays: tuple, config: TrainingConfig, device: torch.device) -> TrainingData:

@@ -38,16 +38,20 @@ def test_noise_ratio_of_classes_is_that_of_their_indicators():
 
 
 def test_noise_ratio_without_replicates_or_signal():
-    """Every category seen once: 1,000 (no evidence of signal); a constant target: 0."""
+    """Every category seen once: 1,000; a constant target: 0; zero-weight categories: finite."""
     codes = torch.arange(100)
     target = torch.randn(100, 1, dtype=torch.float64)
     assert noise_ratio(codes, 100, target, _ones(100), "continuous") == pytest.approx(1000)
     constant = torch.zeros(100, 1)
     assert noise_ratio(codes % 7, 100, constant, _ones(100), "continuous") == 0.0
+    weight = _ones(100)
+    weight[codes % 10 == 3] = 0.0  # a category whose rows all weigh 0
+    classes = codes % 3
+    assert np.isfinite(noise_ratio(codes % 10, 100, classes, weight, "multiclass"))
 
 
 def test_row_penalties_scale_with_shrinkage_over_counts():
-    """A row's penalty is shrinkage * m / count (at least one row); bags get none."""
+    """A row's penalty is shrinkage * m / count, an unseen row's as if seen once; none for bags."""
     codes = torch.tensor([[0, 1], [0, 2], [0, 2], [1, 2], [1, 0], [2, 0]])
     target = torch.tensor([[0.0], [1.0], [1.0], [0.0], [1.0], [0.0]])
     sizes, modes = [4, 3, 5], [None, "mean", None]
@@ -57,6 +61,7 @@ def test_row_penalties_scale_with_shrinkage_over_counts():
         ratio = noise_ratio(codes[:, column], sizes[k], target, _ones(6), "binary")
         counts = torch.bincount(codes[:, column], minlength=sizes[k]).clamp_min(1)
         torch.testing.assert_close(penalties[k], (0.5 * ratio / counts).float())
+    assert penalties[0][3] == penalties[0][2]  # row 3, never seen, as row 2, seen once
     twice = row_penalties(codes, target, 2 * _ones(6), "binary", sizes, modes, 0.5)
     torch.testing.assert_close(twice[0], penalties[0])  # weights count relative to their mean
 
