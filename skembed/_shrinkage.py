@@ -52,7 +52,7 @@ def noise_ratio(codes: Tensor, size: int, target: Tensor, weight: Tensor, task: 
     """
     weight = weight.to(torch.float64)
     counts = torch.bincount(codes, weights=weight, minlength=size)
-    n, k = float(weight.sum()), int((torch.bincount(codes, minlength=size) > 0).sum())
+    n, k = float(weight.sum()), int((counts > 0).sum())  # categories with weight
     if task == "multiclass":
         n_classes = int(target.max()) + 1
         pairs, inverse = torch.unique(codes * n_classes + target, return_inverse=True)
