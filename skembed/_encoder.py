@@ -179,11 +179,13 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         Hidden layers of the network; each is Linear, BatchNorm, ReLU,
         Dropout.
 
-    linear_path : bool, default=False
+    linear_path : bool, default=True
         Add a linear map from the embeddings to the output beside the MLP, so
         that each column's main effect is one direction of its table; each
         table is then rotated (orthogonally) so that this direction is its
-        first coordinate. Supervised fits only.
+        first coordinate. Supervised fits only (ignored by ``fit(X)``). On by
+        default: chosen on the 14-dataset suite's validation splits (rare
+        categories page).
 
     dropout : float, default=0.1
         Dropout after each hidden layer.
@@ -421,7 +423,7 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         hash_buckets=None, shared_embeddings=None, sparse_embeddings="auto", cv=None,
         categories="auto", min_frequency=1, max_categories=None, handle_unknown="embed",
         continuous="passthrough", target_type="auto",
-        hidden_layer_sizes=(128, 64), linear_path=False, dropout=0.1, embedding_dropout=0.1,
+        hidden_layer_sizes=(128, 64), linear_path=True, dropout=0.1, embedding_dropout=0.1,
         unknown_rate=0.01, alpha=1e-3, shrinkage=0.2, batch_size="auto", learning_rate_init=3e-3,
         embedding_learning_rate=None, max_iter=100, early_stopping=True,
         validation_fraction=0.1, n_iter_no_change=1, tol=1e-4,
