@@ -383,8 +383,9 @@ def train_tables(
             self_supervision=supervision,
             shares=shares,
         )
+    started = [table is not None for table in initial]
     return finished_tables(result, vocabularies, row_counts, learned.n_missing,
-                           config.unknown_rate, shares)  # fmt: skip
+                           config.unknown_rate, shares, started)  # fmt: skip
 
 
 def single_rows(value_rows: list, single: list, n: int):

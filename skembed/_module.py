@@ -132,7 +132,8 @@ class EntityEmbeddingNet(nn.Module):
         # column's main effect is a direction of its table that a linear map can read
         self.linear_path = None
         if linear_path:
-            self.linear_path = nn.Linear(sum(embedding_dims), n_outputs, bias=False)
+            width = sum(embedding_dims)  # built without drawing (the global generator)
+            self.linear_path = nn.utils.skip_init(nn.Linear, width, n_outputs, bias=False)
             nn.init.zeros_(self.linear_path.weight)
         self.reset_parameters(generator)
 

@@ -109,7 +109,9 @@ def row_bincount(values, minlength: int) -> np.ndarray:
     return bincount(values, minlength)
 
 
-def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, shares=None):
+def finished_tables(
+    result, vocabularies, row_counts, n_missing, unknown_rate, shares=None, started=None
+):
     """The fitted attributes of a training ``result``: tables completed, and the curves.
 
     The unknown row of a column with hash buckets becomes the buckets' mean (nothing
@@ -121,10 +123,14 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, s
     ``network_weights_`` still computes the same outputs from ``embeddings_``.
     ``shares`` (``shared_embeddings``): the columns of a group are completed and rotated
     as one table, from their counts and linear weights together, so that their copies
-    in ``embeddings_`` are identical.
+    in ``embeddings_`` are identical. ``started[i]``: table ``i`` started from given rows
+    (a pretrained table, or the previous fit's under ``warm_start``); it is not rotated,
+    so that those rows keep their coordinates (frozen rows stay bit-identical, a category
+    absent from a continued fit keeps its vector).
     """
     n_columns = len(result.embeddings)
     shares = list(shares) if shares is not None else [None] * n_columns
+    started = list(started) if started is not None else [False] * n_columns
     owner = [i if shares[i] is None else shares[i] for i in range(n_columns)]
     members = {i: [k for k in range(n_columns) if owner[k] == i] for i in set(owner)}
     embeddings = []
@@ -144,7 +150,8 @@ def finished_tables(result, vocabularies, row_counts, n_missing, unknown_rate, s
             )
         if sum(n_missing[k] for k in group) == 0:
             table[vocabulary.missing_row] = table[vocabulary.unknown_row]
-        if result.linear_weights is not None:  # main effect on the first coordinate(s)
+        if result.linear_weights is not None and not started[owner[i]]:
+            # main effect on the first coordinate(s)
             basis = main_effect_basis(
                 np.vstack([result.linear_weights[:, starts[k] : starts[k + 1]] for k in group])
             )

@@ -13,7 +13,8 @@ network to 2.4e-6), and when an integer ``cv`` started to shuffle its folds (onl
 with ``p`` instead of by ``bernoulli_`` (every case changed; the patience and batch defaults
 chosen with it do not act in these 2-epoch fits on 2,700 training rows), and when
 ``shrinkage=0.2`` became the default (the supervised in-memory cases changed; the flat table
-and patience 1 before it had left every array as it was).
+and patience 1 before it had left every array as it was), and when ``linear_path=True`` became
+the default (the supervised cases changed: a linear path trains and rotates each fresh table).
 ``test_behaviour.py`` checks that the package reproduces every
 array; regenerate the fixture only for a deliberate change of results, and say so.
 """

@@ -40,12 +40,13 @@ def test_main_effect_basis_of_several_outputs_and_of_zero_weights():
 def test_linear_path_puts_the_main_effect_on_the_first_coordinate(census):
     """On census data, each column's first coordinate ranks rows like its target effect."""
     X, y = census
-    encoder = EntityEmbeddingEncoder(max_iter=5, random_state=0, linear_path=True).fit(X, y)
+    encoder = EntityEmbeddingEncoder(max_iter=5, random_state=0).fit(X, y)  # on by default
     Z = encoder.transform(X)
     names = list(encoder.get_feature_names_out())
     for column in ["relationship", "marital-status"]:
         assert roc_auc_score(y, Z[:, names.index(f"{column}_emb0")]) > 0.7
-    plain = EntityEmbeddingEncoder(max_iter=5, random_state=0).fit(X, y).transform(X)
+    plain = EntityEmbeddingEncoder(max_iter=5, random_state=0, linear_path=False)
+    plain = plain.fit(X, y).transform(X)
     firsts = [names.index(f"{column}_emb0") for column in X.columns[encoder.categorical_columns_]]
     oriented = np.mean([roc_auc_score(y, Z[:, j]) for j in firsts])
     arbitrary = np.mean([roc_auc_score(y, plain[:, j]) for j in firsts])
@@ -55,8 +56,8 @@ def test_linear_path_puts_the_main_effect_on_the_first_coordinate(census):
 def test_linear_path_is_ignored_without_a_target(census):
     """fit(X) trains no linear path; the tables are those of a fit without the option."""
     X, _ = census
-    with_path = EntityEmbeddingEncoder(max_iter=1, random_state=0, linear_path=True).fit(X)
-    without = EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(X)
+    with_path = EntityEmbeddingEncoder(max_iter=1, random_state=0).fit(X)
+    without = EntityEmbeddingEncoder(max_iter=1, random_state=0, linear_path=False).fit(X)
     for a, b in zip(with_path.embeddings_, without.embeddings_):
         np.testing.assert_array_equal(a, b)
 
@@ -74,3 +75,22 @@ def test_embedding_learning_rate_default_is_ten_times_the_network_rate(census):
     a, b, c = (e.fit(X, y).embeddings_[0] for e in (implicit, explicit, slower))
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+def test_tables_that_start_from_given_rows_are_not_rotated(census):
+    """Pretrained and warm-started tables keep their coordinates; fresh ones are rotated."""
+    X, y = census
+    first = EntityEmbeddingEncoder(max_iter=2, random_state=0, warm_start=True).fit(X, y)
+    assert first.network_weights_["linear_path.weight"].any()
+    before = [table.copy() for table in first.embeddings_]
+    absent = X["education"] != "Masters"
+    first.fit(X[absent], y[absent])  # continued: Masters gets no gradient and no rotation
+    row = list(first.categories_[1]).index("Masters")
+    np.testing.assert_array_equal(first.embeddings_[1][row], before[1][row])
+    table = first.get_embeddings("education")
+    pretrained = EntityEmbeddingEncoder(
+        pretrained_embeddings={"education": table}, freeze_pretrained=True, max_iter=2,
+        random_state=0,
+    ).fit(X, y)
+    kept = pretrained.get_embeddings("education").loc[table.index[:-2]]
+    np.testing.assert_array_equal(kept.to_numpy(), table.iloc[:-2].to_numpy())
