@@ -89,7 +89,9 @@ def test_tables_that_start_from_given_rows_are_not_rotated(census):
     np.testing.assert_array_equal(first.embeddings_[1][row], before[1][row])
     table = first.get_embeddings("education")
     pretrained = EntityEmbeddingEncoder(
-        pretrained_embeddings={"education": table}, freeze_pretrained=True, max_iter=2,
+        pretrained_embeddings={"education": table},
+        freeze_pretrained=True,
+        max_iter=2,
         random_state=0,
     ).fit(X, y)
     kept = pretrained.get_embeddings("education").loc[table.index[:-2]]
