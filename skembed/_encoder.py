@@ -183,9 +183,10 @@ class EntityEmbeddingEncoder(TableExportMixin, TransformerMixin, BaseEstimator):
         Add a linear map from the embeddings to the output beside the MLP, so
         that each column's main effect is one direction of its table; each
         table is then rotated (orthogonally) so that this direction is its
-        first coordinate. Supervised fits only (ignored by ``fit(X)``). On by
-        default: chosen on the 14-dataset suite's validation splits (rare
-        categories page).
+        first coordinate. A table that starts from given rows (pretrained, or
+        the previous fit's under ``warm_start``) is not rotated. Supervised fits
+        only (ignored by ``fit(X)``). On by default: chosen on the 14-dataset
+        suite's validation splits (rare categories page).
 
     dropout : float, default=0.1
         Dropout after each hidden layer.
