@@ -51,7 +51,7 @@ pipeline = Pipeline(
 # Two encoder parameters that matter on any data set:
 #
 # * ``embedding_dim``: the width of each column's vectors. ``"auto"`` grows with the number
-#   of categories (``round(0.8 * n ** 0.56)``, capped at ``max_embedding_dim=16``, see
+#   of categories (``round(0.8 * n ** 0.56)``, capped at ``max_embedding_dim=8``, see
 #   :func:`skembed.auto_embedding_dim`); an int gives every column the same width.
 # * ``min_frequency``: categories seen fewer times are pooled into the column's *unknown*
 #   row, which also serves categories never seen in ``fit``. Higher values protect against

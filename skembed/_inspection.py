@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from ._categories import extra_row_labels
 from ._encode import fitted_vocabularies, input_names
@@ -12,7 +13,101 @@ from ._files import EXTRA_ROWS_ATTR, labelled_frame
 from ._layout import encoder_layout
 from ._values import build_lookup, lookup_codes
 
-__all__ = ["categorical_position", "embeddings_frame", "most_similar", "plot_column"]
+__all__ = [
+    "TableInspectionMixin",
+    "categorical_position",
+    "embeddings_frame",
+    "most_similar",
+    "plot_column",
+]
+
+
+class TableInspectionMixin:
+    """``get_embeddings``, ``most_similar`` and ``plot_embeddings``: looking at fitted tables."""
+
+    def get_embeddings(self, column):
+        """The embedding table of one categorical column as a DataFrame.
+
+        Parameters
+        ----------
+        column : str or int
+            Column name (as in ``feature_names_in_``) or column index in ``X``.
+
+        Returns
+        -------
+        table : pandas.DataFrame of shape (n_categories + 2 + n_buckets, dim)
+            Indexed by category, then the rows labelled ``"<unknown>"`` and
+            ``"<missing>"``, then ``"<hash 0>"``, ... for the hash buckets;
+            columns are the output feature names.
+        """
+        check_is_fitted(self, "embeddings_")
+        return embeddings_frame(self, column, self.get_feature_names_out())
+
+    def most_similar(self, column, category, k=10):
+        """The ``k`` categories of ``column`` whose vectors are closest by cosine.
+
+        Parameters
+        ----------
+        column : str or int
+            A categorical column (name or index in ``X``).
+        category : object
+            One of ``categories_`` of that column.
+        k : int, default=10
+            How many neighbours to return (fewer if the column has fewer
+            other categories).
+
+        Returns
+        -------
+        similar : list of (category, float)
+            Neighbours and their cosine similarity, most similar first; the
+            category itself is left out.
+
+        Raises
+        ------
+        KeyError
+            If ``category`` has no row of its own (never seen in ``fit``, or
+            pooled by ``min_frequency`` / ``max_categories``).
+
+        Examples
+        --------
+        >>> from skembed import EntityEmbeddingEncoder
+        >>> from skembed.datasets import load_adult_sample
+        >>> X, y = load_adult_sample()
+        >>> enc = EntityEmbeddingEncoder(max_iter=5, random_state=0).fit(X, y)
+        >>> neighbours = enc.most_similar("education", "Masters", k=3)
+        >>> len(neighbours), "Masters" in dict(neighbours)
+        (3, False)
+        """
+        check_is_fitted(self, "embeddings_")
+        return most_similar(self, column, category, k)
+
+    def plot_embeddings(self, column, *, method="pca", n_components=2, top=30, ax=None):
+        """Scatter plot of a column's category vectors projected to 2-D or 3-D.
+
+        Every category is a point; the ``top`` most frequent ones (in
+        ``fit``) are labelled. Needs matplotlib: ``pip install
+        "skembed[plot]"``.
+
+        Parameters
+        ----------
+        column : str or int
+            A categorical column (name or index in ``X``).
+        method : {"pca", "tsne"}, default="pca"
+            Projection: :class:`sklearn.decomposition.PCA`, or
+            :class:`sklearn.manifold.TSNE` (seeded with ``random_state``).
+        n_components : {2, 3}, default=2
+        top : int, default=30
+            How many of the most frequent categories get a label.
+        ax : matplotlib Axes, default=None
+            Axes to draw on (3-D axes for ``n_components=3``); a new figure
+            when None.
+
+        Returns
+        -------
+        figure : matplotlib.figure.Figure
+        """
+        check_is_fitted(self, "embeddings_")
+        return plot_column(self, column, method=method, n_components=n_components, top=top, ax=ax)
 
 
 def categorical_position(encoder, column) -> int:

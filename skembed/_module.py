@@ -131,6 +131,7 @@ class EntityEmbeddingNet(nn.Module):
         # the wide part: output += W @ embeddings, from zero (it draws nothing), so that each
         # column's main effect is a direction of its table that a linear map can read
         self.linear_path = None
+        self.additive = False  # the output is the linear path's alone (_schedule)
         if linear_path:
             width = sum(embedding_dims)  # built without drawing (the global generator)
             self.linear_path = nn.utils.skip_init(nn.Linear, width, n_outputs, bias=False)
@@ -270,6 +271,8 @@ class EntityEmbeddingNet(nn.Module):
         hidden = embedded
         if continuous.shape[1]:
             hidden = torch.cat([embedded, continuous], dim=1)
+        if self.additive:  # main effects only (_schedule): the path and the head's bias
+            return self.linear_path(embedded) + self.mlp[-1].bias, penalty
         if self.linear_path is None:
             return self.mlp(hidden), penalty
         return self.mlp(hidden) + self.linear_path(embedded), penalty

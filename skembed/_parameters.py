@@ -39,6 +39,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "target_type": [Options({"auto", "binary", "multiclass", "continuous"})],
     "hidden_layer_sizes": ["int sequence"],
     "linear_path": ["boolean"],
+    "main_effects_first": ["boolean"],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "embedding_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "unknown_rate": [Interval(numbers.Real, 0, 1, closed="left")],

@@ -58,6 +58,7 @@ def training_config(encoder):
         seed=seed_from(encoder.random_state),
         mixed_precision=encoder.mixed_precision,
         linear_path=bool(encoder.linear_path),
+        main_effects_first=bool(encoder.main_effects_first),
         table_learning_rate=TABLE_LR_RATIO * float(encoder.learning_rate_init)
         if encoder.embedding_learning_rate is None
         else float(encoder.embedding_learning_rate),

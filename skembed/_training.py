@@ -6,7 +6,8 @@ own, seeded from ``config.seed``, it moves the data to the device
 loss (:mod:`skembed._losses`), optimiser and frozen rows
 (:mod:`skembed._optim`), unknown-row dropout (:mod:`skembed._unknown_rows`)
 and mixed precision (:mod:`skembed._accelerator`), then runs the epochs
-(:mod:`skembed._epochs`: batches, steps, early stopping and the progress bar)
+(:mod:`skembed._epochs`: batches, steps, early stopping and the progress bar),
+with the main effects first where the config says so (:mod:`skembed._schedule`),
 and returns the tables.
 
 The order in which the pieces are built is the order in which they draw
@@ -17,6 +18,7 @@ changes every fit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import torch
@@ -35,6 +37,7 @@ from ._losses import MaskedColumnLoss, RowLoss, SelfSupervision, SupervisedLoss
 from ._module import EntityEmbeddingNet, MaskedColumnHeads
 from ._network_weights import load_network_weights, network_weights
 from ._optim import FrozenRows, TableAwareAdam
+from ._schedule import main_effects_first
 from ._shrinkage import row_penalties
 from ._unknown_rows import UnknownRowDropout, default_replacements
 
@@ -77,6 +80,7 @@ class TrainingConfig:
     initial_network: dict | None = None  # network_weights_ of an earlier fit to start from
     freeze_network: bool = False  # with initial_network: train the tables only
     shrinkage: float = 0.0  # pull of rare categories' vectors to zero (_shrinkage)
+    main_effects_first: bool = False  # the linear path alone first (_schedule)
 
 
 @dataclass
@@ -231,7 +235,7 @@ def train(
         device=device,
         generator=generator,
     )
-    history = _run(steps, data, modules, config)
+    history = _epochs(net, steps, data, modules, config, init_generator)
     return TrainingResult(
         embeddings=[  # without the padding row of bag tables
             net.slot(k).view().detach()[:size].to("cpu", torch.float32).numpy().copy()
@@ -266,15 +270,35 @@ def _in_memory(arrays: tuple, config: TrainingConfig, device: torch.device) -> T
     return in_memory_data(arrays, validation_fraction=fraction, seed=config.seed, device=device)
 
 
+def _epochs(net, steps, data, modules, config, generator) -> EpochHistory:
+    """Run the fit's epochs: main effects first where ``config`` asks and the fit allows
+    (a linear path, held-out rows to end each phase, no earlier network to continue;
+    :mod:`skembed._schedule`), else the whole network from the start."""
+    if (
+        config.main_effects_first
+        and net.linear_path is not None
+        and data.validation_chunks is not None
+        and config.initial_network is None
+    ):
+        run = partial(_run, steps, data, modules, config)
+        return main_effects_first(net, run, config.max_iter, generator, config.tol)
+    return _run(steps, data, modules, config, config.max_iter)
+
+
 def _run(
-    steps: Steps, data: TrainingData, modules: list[nn.Module], config: TrainingConfig
+    steps: Steps,
+    data: TrainingData,
+    modules: list[nn.Module],
+    config: TrainingConfig,
+    max_iter: int,
 ) -> EpochHistory:
-    """:func:`~skembed._epochs.run_epochs` with the stopping rule and verbosity of ``config``."""
+    """:func:`~skembed._epochs.run_epochs` for at most ``max_iter`` epochs, with the
+    stopping rule and verbosity of ``config``."""
     return run_epochs(
         steps,
         data,
         modules,
-        max_iter=config.max_iter,
+        max_iter=max_iter,
         tol=config.tol,
         n_iter_no_change=config.n_iter_no_change,
         verbose=bool(config.verbose),

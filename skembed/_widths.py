@@ -18,8 +18,8 @@ def auto_embedding_dim(n_categories: int) -> int:
     fastai's rule of thumb ``1.6 * n ** 0.56``: the narrower vectors were part
     of the configuration that won the tuning of ``benchmarks/studies/tune_defaults.py``
     (validation splits of three datasets), mostly through k-NN and random
-    forests. The encoder caps the rule at ``max_embedding_dim`` (16 by
-    default, reached at 199 categories).
+    forests. The encoder caps the rule at ``max_embedding_dim`` (8 by
+    default, reached at 55 categories).
 
     Examples
     --------

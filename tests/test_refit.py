@@ -25,11 +25,14 @@ def census():
 def test_a_refit_aligned_onto_last_weeks_fit_serves_last_weeks_model(census):
     """After align, last week's model reads this week's features; drift drops for every column."""
     (X1, y1), (X2, y2), (X_test, y_test) = census
-    last = EntityEmbeddingEncoder(max_iter=4, random_state=0).fit(X1, y1)
+    # the whole network from the start: a refit's coordinates then differ beyond its first
+    # (main-effect) axes, which is what align repairs
+    params = {"max_iter": 4, "main_effects_first": False}
+    last = EntityEmbeddingEncoder(random_state=0, **params).fit(X1, y1)
     model = LogisticRegression(max_iter=1000).fit(last.transform(X1), y1)
     auc_last = roc_auc_score(y_test, model.predict_proba(last.transform(X_test))[:, 1])
     widths = dict(zip(CATEGORICAL, last.embedding_dims_))
-    new = EntityEmbeddingEncoder(embedding_dim=widths, max_iter=4, random_state=1).fit(X2, y2)
+    new = EntityEmbeddingEncoder(embedding_dim=widths, random_state=1, **params).fit(X2, y2)
     auc_raw = roc_auc_score(y_test, model.predict_proba(new.transform(X_test))[:, 1])
     before = [t.copy() for t in new.embeddings_]
     assert new.align(last) is new
@@ -49,6 +52,20 @@ def test_a_refit_aligned_onto_last_weeks_fit_serves_last_weeks_model(census):
     loaded = skembed.load(buffer)
     assert loaded.alignment_drift_ == new.alignment_drift_
     np.testing.assert_array_equal(loaded.transform(X_test), new.transform(X_test))
+
+
+def test_with_main_effects_first_a_raw_refit_already_serves_last_weeks_model(census):
+    """Main effects on each table's first axes: unaligned, this week's features still score."""
+    (X1, y1), (X2, y2), (X_test, y_test) = census
+    last = EntityEmbeddingEncoder(max_iter=4, random_state=0).fit(X1, y1)
+    model = LogisticRegression(max_iter=1000).fit(last.transform(X1), y1)
+    widths = dict(zip(CATEGORICAL, last.embedding_dims_))
+    new = EntityEmbeddingEncoder(embedding_dim=widths, max_iter=4, random_state=1).fit(X2, y2)
+    auc = [
+        roc_auc_score(y_test, model.predict_proba(enc.transform(X_test))[:, 1])
+        for enc in (last, new)
+    ]
+    assert auc[1] > auc[0] - 0.02
 
 
 def test_align_refuses_different_widths_and_foreign_columns(census):
