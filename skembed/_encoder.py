@@ -197,8 +197,9 @@ class EntityEmbeddingEncoder(
         effects) until the held-out loss stops improving, then the whole
         network from there; if the whole network never does better on the
         held-out rows, the additive model is kept (the head's weights are
-        zero in ``network_weights_``). Both phases share ``max_iter``. Not
-        when continuing an earlier network (``warm_start``).
+        zero in ``network_weights_``). Both phases share ``max_iter``, the
+        first at most half of it. Not when continuing an earlier network
+        (``warm_start``).
 
     dropout : float, default=0.1
         Dropout after each hidden layer.

@@ -17,7 +17,8 @@ and patience 1 before it had left every array as it was), and when ``linear_path
 the default (the supervised cases changed: a linear path trains and rotates each fresh table),
 and when ``main_effects_first=True`` and ``max_embedding_dim=8`` became the defaults (the
 supervised cases with held-out rows changed: the linear path and the tables train alone first;
-no column of these cases is wider than 8, so the new cap changed nothing by itself).
+no column of these cases is wider than 8, so the new cap changed nothing by itself; it was
+written again when the first phase came to take at most half of ``max_iter``).
 ``test_behaviour.py`` checks that the package reproduces every
 array; regenerate the fixture only for a deliberate change of results, and say so.
 """
