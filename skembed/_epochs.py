@@ -107,6 +107,7 @@ def run_epochs(
     n_iter_no_change: int,
     verbose: bool,
     seed: int,
+    label: str = "skembed fit",
 ) -> EpochHistory:
     """Train epoch after epoch until early stopping or ``max_iter`` epochs.
 
@@ -126,6 +127,8 @@ def run_epochs(
         Show a progress bar.
     seed : int
         Seed of the held-out loss's random choices (the same at every epoch).
+    label : str
+        The progress bar's description.
 
     Raises
     ------
@@ -137,7 +140,7 @@ def run_epochs(
     stopping = EarlyStopping(tol, n_iter_no_change, keep_best_weights=scored)
     for module in modules:
         module.train()
-    with EpochProgress(max_iter, enabled=verbose) as progress:
+    with EpochProgress(max_iter, enabled=verbose, label=label) as progress:
         for epoch in range(1, max_iter + 1):
             train_loss = _train_epoch(steps, data.train_chunks(epoch))
             history.loss_curve.append(train_loss)

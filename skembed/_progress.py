@@ -20,10 +20,12 @@ class EpochProgress:
         The bar's length (``max_iter``).
     enabled : bool
         Whether the bar is shown (``verbose``).
+    label : str, default="skembed fit"
+        The bar's description (a phase of ``main_effects_first`` says which).
     """
 
-    def __init__(self, max_epochs: int, enabled: bool) -> None:
-        self.bar = tqdm(total=max_epochs, disable=not enabled, desc="skembed fit", unit="epoch")
+    def __init__(self, max_epochs: int, enabled: bool, label: str = "skembed fit") -> None:
+        self.bar = tqdm(total=max_epochs, disable=not enabled, desc=label, unit="epoch")
 
     def __enter__(self) -> EpochProgress:
         return self

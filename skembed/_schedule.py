@@ -40,7 +40,7 @@ __all__ = ["main_effects_first"]
 
 def main_effects_first(
     net: EntityEmbeddingNet,
-    run: Callable[[int], EpochHistory],
+    run: Callable[[int, str], EpochHistory],
     max_iter: int,
     generator: torch.Generator,
     tol: float = 0.0,
@@ -52,8 +52,9 @@ def main_effects_first(
     net : EntityEmbeddingNet
         With a linear path.
     run : callable
-        ``run(max_iter)`` trains ``net`` for at most that many epochs with early stopping
-        on held-out rows, leaves it at its best epoch and returns the curves.
+        ``run(max_iter, label)`` trains ``net`` for at most that many epochs with early
+        stopping on held-out rows, leaves it at its best epoch and returns the curves;
+        ``label`` names the phase on the progress bar (``verbose``).
     max_iter : int
         Epochs of both phases together; the first phase gets at most half (at least one).
     generator : torch.Generator
@@ -67,7 +68,7 @@ def main_effects_first(
         head.weight.zero_()
     net.additive = True
     try:
-        first = run(max(max_iter // 2, 1))
+        first = run(max(max_iter // 2, 1), "skembed fit (main effects)")
     finally:
         net.additive = False
     if first.n_iter >= max_iter:
@@ -77,7 +78,7 @@ def main_effects_first(
         bias = head.bias.detach().clone()
         init_linear_(head, generator)
         head.bias.copy_(bias)
-    second = run(max_iter - first.n_iter)
+    second = run(max_iter - first.n_iter, "skembed fit (network)")
     best_iter = first.n_iter + second.best_iter
     if _best_score(second) <= _best_score(first) + tol:
         net.load_state_dict(kept)

@@ -291,6 +291,7 @@ def _run(
     modules: list[nn.Module],
     config: TrainingConfig,
     max_iter: int,
+    label: str = "skembed fit",
 ) -> EpochHistory:
     """:func:`~skembed._epochs.run_epochs` for at most ``max_iter`` epochs, with the
     stopping rule and verbosity of ``config``."""
@@ -303,6 +304,7 @@ def _run(
         n_iter_no_change=config.n_iter_no_change,
         verbose=bool(config.verbose),
         seed=config.seed,
+        label=label,
     )
 
 

@@ -25,8 +25,9 @@ def _net():
 def _fake_run(net, scores, seen):
     """A stand-in for the epochs: records whether the MLP ran, moves what trains, scores."""
 
-    def run(max_iter):
+    def run(max_iter, label):
         seen.append((net.additive, max_iter))
+        assert label == ("skembed fit (main effects)" if net.additive else "skembed fit (network)")
         with torch.no_grad():
             for name, parameter in net.named_parameters():
                 # the additive model trains no MLP weight but the head's bias
