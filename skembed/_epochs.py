@@ -21,7 +21,7 @@ from ._batches import TrainingData, batch_bounds
 from ._early_stopping import EarlyStopping
 from ._losses import RowLoss, held_out_loss
 from ._optim import FrozenRows, TableAwareAdam
-from ._progress import EpochProgress
+from ._progress import FIT_LABEL, EpochProgress
 from ._unknown_rows import UnknownRowDropout
 
 __all__ = ["EpochHistory", "Steps", "TrainingDivergedError", "run_epochs"]
@@ -107,7 +107,7 @@ def run_epochs(
     n_iter_no_change: int,
     verbose: bool,
     seed: int,
-    label: str = "skembed fit",
+    label: str = FIT_LABEL,
 ) -> EpochHistory:
     """Train epoch after epoch until early stopping or ``max_iter`` epochs.
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tqdm.auto import tqdm
 
-__all__ = ["EpochProgress"]
+__all__ = ["FIT_LABEL", "EpochProgress"]
+
+FIT_LABEL = "skembed fit"  # the bar's description; a phase of a fit adds its name
 
 
 class EpochProgress:
@@ -20,11 +22,11 @@ class EpochProgress:
         The bar's length (``max_iter``).
     enabled : bool
         Whether the bar is shown (``verbose``).
-    label : str, default="skembed fit"
+    label : str, default=FIT_LABEL
         The bar's description (a phase of ``main_effects_first`` says which).
     """
 
-    def __init__(self, max_epochs: int, enabled: bool, label: str = "skembed fit") -> None:
+    def __init__(self, max_epochs: int, enabled: bool, label: str = FIT_LABEL) -> None:
         self.bar = tqdm(total=max_epochs, disable=not enabled, desc=label, unit="epoch")
 
     def __enter__(self) -> EpochProgress:

@@ -34,6 +34,7 @@ import torch
 from ._epochs import EpochHistory
 from ._layers import init_linear_
 from ._module import EntityEmbeddingNet
+from ._progress import FIT_LABEL
 
 __all__ = ["main_effects_first"]
 
@@ -68,7 +69,7 @@ def main_effects_first(
         head.weight.zero_()
     net.additive = True
     try:
-        first = run(max(max_iter // 2, 1), "skembed fit (main effects)")
+        first = run(max(max_iter // 2, 1), f"{FIT_LABEL} (main effects)")
     finally:
         net.additive = False
     if first.n_iter >= max_iter:
@@ -78,7 +79,7 @@ def main_effects_first(
         bias = head.bias.detach().clone()
         init_linear_(head, generator)
         head.bias.copy_(bias)
-    second = run(max_iter - first.n_iter, "skembed fit (network)")
+    second = run(max_iter - first.n_iter, f"{FIT_LABEL} (network)")
     best_iter = first.n_iter + second.best_iter
     if _best_score(second) <= _best_score(first) + tol:
         net.load_state_dict(kept)

@@ -37,6 +37,7 @@ from ._losses import MaskedColumnLoss, RowLoss, SelfSupervision, SupervisedLoss
 from ._module import EntityEmbeddingNet, MaskedColumnHeads
 from ._network_weights import load_network_weights, network_weights
 from ._optim import FrozenRows, TableAwareAdam
+from ._progress import FIT_LABEL
 from ._schedule import main_effects_first
 from ._shrinkage import row_penalties
 from ._unknown_rows import UnknownRowDropout, default_replacements
@@ -291,7 +292,7 @@ def _run(
     modules: list[nn.Module],
     config: TrainingConfig,
     max_iter: int,
-    label: str = "skembed fit",
+    label: str = FIT_LABEL,
 ) -> EpochHistory:
     """:func:`~skembed._epochs.run_epochs` for at most ``max_iter`` epochs, with the
     stopping rule and verbosity of ``config``."""
