@@ -1,23 +1,31 @@
-"""Cross-fitting (``cv``): each training row encoded by a fold model that did not see it.
+"""Cross-fitting (``cv``): each training row encoded by a model that did not see it.
 
-Each fold's tables are moved into the full model's coordinates by weighted orthogonal
-Procrustes on the categories both know, so the downstream model sees one geometry.
+Two ways (``cross_fit``):
+
+* ``"tables"``: one fit whose tables hold a copy of their rows per fold
+  (:mod:`skembed._fold_rows`); the folds are drawn before the fit (:func:`fold_assignment`)
+  and each training row's out-of-fold vectors come out of it.
+* ``"refit"``: the full model plus one model per fold (:func:`cross_fit`); each fold's
+  tables are moved into the full model's coordinates by weighted orthogonal Procrustes on
+  the categories both know, so the downstream model sees one geometry.
 """
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
 
 from ._alignment import procrustes_onto
 from ._encode import encode
+from ._fold_rows import fold_ids
 from ._layout import encoder_layout
 from ._stats import seed_from
 from ._tables import as_1d, as_table, take_rows
 from ._validation import all_or_nothing
 
-__all__ = ["aligned_table", "cross_fit", "encode_training_rows"]
+__all__ = ["aligned_table", "cross_fit", "encode_training_rows", "fold_assignment"]
 
 
 def pop_groups(encoder, fit_params: dict):
@@ -53,16 +61,106 @@ def metadata_routing(encoder):
     return router
 
 
+def fold_assignment(encoder, y, groups=None, partial=False, sample_weight=None):
+    """Each row's fold and the number of folds, for ``cross_fit="tables"``; else None.
+
+    None without ``cv``, without ``y`` (``fit(X)``), for ``partial_fit``, for a fit that
+    continues an earlier one (``warm_start``) and for a target the fit will refuse (it
+    raises its own error). An int ``cv`` larger than the number of rows gives one fold per
+    row. The folds are those of :func:`fold_splitter`, which must partition the rows; an
+    int ``cv`` splits the rows of nonzero weight only, so that rows of weight 0 are as if
+    absent (their fold is never read).
+    """
+    if encoder.cv is None or encoder.cross_fit != "tables" or y is None or partial:
+        return None
+    if encoder.warm_start and hasattr(encoder, "embeddings_"):
+        return None
+    y = as_1d(y)
+    try:
+        classifier = _classifier(encoder, y)
+        if classifier and y.ndim == 1:  # stratify on class codes, whatever the labels
+            y = np.unique(y, return_inverse=True)[1]
+    except (TypeError, ValueError):  # a bad y: the fit says what is wrong with it
+        return None
+    n, rows = len(y), None
+    if isinstance(encoder.cv, numbers.Integral):
+        if sample_weight is not None:
+            weight = as_1d(sample_weight)
+            if len(weight) == n and (weight == 0).any():
+                rows = np.flatnonzero(weight)
+                y = y[rows]
+        if len(y) < encoder.cv:
+            if len(y) < 2:
+                return None
+            encoder = copy.copy(encoder)
+            encoder.cv = len(y)
+    splitter = fold_splitter(encoder, y, classifier)
+    try:
+        splits = list(splitter.split(np.zeros((len(y), 1)), y, groups))
+    except ValueError as error:
+        if groups is None and "groups" in str(error):
+            raise ValueError(
+                f"cv={encoder.cv!r} splits by groups, but fit received none: cross_fit="
+                "'tables' draws the folds in fit. Call fit_transform(X, y, groups=groups), "
+                "or use a splitter without groups."
+            ) from error
+        raise
+    check_partition(splits, len(y), encoder.cv)
+    folds = fold_ids(splits, len(y))
+    if rows is not None:  # the rows of weight 0 are dropped before training
+        folds = np.zeros(n, dtype=np.int64)
+        folds[rows] = fold_ids(splits, len(rows))
+    return folds, len(splits)
+
+
 def encode_training_rows(encoder, X, y, sample_weight, groups):
     """``fit_transform``'s output for the rows ``encoder`` was just fitted on.
 
-    In sample without ``cv`` (or ``y``); otherwise each row by a fold model that did
-    not see it. If cross-fitting raises, the fitted state stays as it was.
+    In sample without ``cv`` (or ``y``); otherwise each row by a model that did not see
+    it. If cross-fitting raises, the fitted state stays as it was.
     """
     out = encode(encoder, X)
-    if encoder.cv is not None and y is not None and len(encoder.categorical_columns_):
+    held = vars(encoder).pop("_out_of_fold", None)
+    if held is not None:
+        _write_out_of_fold(encoder, out, held)
+    elif (
+        encoder.cv is not None
+        and encoder.cross_fit == "refit"
+        and y is not None
+        and len(encoder.categorical_columns_)
+    ):
         all_or_nothing(encoder, cross_fit, encoder, X, y, sample_weight, out, groups)
     return out
+
+
+def _write_out_of_fold(encoder, out, held) -> None:
+    """Overwrite the crossed columns' blocks of the trained rows with their out-of-fold
+    vectors (:class:`~skembed._fold_rows.OutOfFold`)."""
+    blocks = encoder_layout(encoder).blocks()
+    rows = held.rows
+    if not isinstance(out, np.ndarray):  # a tensor on the data's device
+        from ._device_math import index_rows
+
+        rows = index_rows(out, rows)
+    for i, vectors in held.vectors.items():
+        start, stop = blocks[i]
+        if isinstance(out, np.ndarray):
+            out[rows, start:stop] = vectors.astype(out.dtype, copy=False)
+        else:
+            import torch
+
+            out[rows, start:stop] = torch.as_tensor(vectors, dtype=out.dtype, device=out.device)
+
+
+def _classifier(encoder, y) -> bool:
+    """Whether ``cv``'s folds are stratified by class: the fitted target type, or the one
+    ``target_type`` gives or ``y`` shows before the fit."""
+    kind = getattr(encoder, "target_type_", None)
+    if kind is None:
+        from ._target import detect_target_type
+
+        kind = detect_target_type(y, encoder.target_type)
+    return kind in ("binary", "multiclass")
 
 
 def cross_fit(encoder, X, y, sample_weight, out, groups=None) -> None:
@@ -98,8 +196,9 @@ def cross_fit(encoder, X, y, sample_weight, out, groups=None) -> None:
             out[test_idx, start:stop] = held_out[:, start:stop]
 
 
-def fold_splitter(encoder, y):
-    """The splitter of ``cv``: an int gives shuffled folds (stratified for classes).
+def fold_splitter(encoder, y, classifier: bool | None = None):
+    """The splitter of ``cv``: an int gives shuffled folds (stratified for classes, unless
+    no class has a row per fold).
 
     Shuffled, as ``TargetEncoder``'s: rows stored in order (all rows of one id
     together, or by date) would otherwise put each id in a fold of its own, and its
@@ -108,9 +207,13 @@ def fold_splitter(encoder, y):
     """
     from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 
-    classifier = encoder.target_type_ in ("binary", "multiclass")
+    if classifier is None:
+        classifier = _classifier(encoder, y)
     if isinstance(encoder.cv, numbers.Integral):
-        kind = StratifiedKFold if classifier and y.ndim == 1 else KFold
+        stratify = classifier and y.ndim == 1
+        if stratify:  # a class as large as the folds, or stratifying is impossible
+            stratify = np.unique(y, return_counts=True)[1].max() >= int(encoder.cv)
+        kind = StratifiedKFold if stratify else KFold
         seed = seed_from(encoder.random_state) % 2**32
         return kind(int(encoder.cv), shuffle=True, random_state=seed)
     return check_cv(encoder.cv, y, classifier=classifier)  # a generator becomes a list

@@ -140,7 +140,6 @@ def fit_dask(encoder, X, y, sample_weight) -> None:
 def check_dask_parameters(encoder) -> None:
     """Raise for the parameters that the Dask fit does not support."""
     for name, value, why in [
-        ("cv", encoder.cv, "cross-fitting needs the rows of every fold in memory"),
         ("pretrained_embeddings", encoder.pretrained_embeddings, "pretrained tables"),
     ]:
         if value is not None:

@@ -12,26 +12,22 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ._bags import bag_rows, unique_per_row
+from ._bags import unique_per_row
 from ._categories import always_kept, given_vocabulary, learn_vocabulary
 from ._column_plan import plan_columns
 from ._continuous import continuous_matrix, scale_columns
 from ._encode import fitted_vocabularies
+from ._fit_tables import train_tables
+from ._fold_rows import OutOfFold
 from ._layout import check_output_names
-from ._pretrained import initial_table, match_labels
+from ._pretrained import match_labels
 from ._shared_tables import check_shared_widths, shared_vocabularies
 from ._stats import check_sample_weight, weighted_mean_std
 from ._table_training import (
-    finished_tables,
-    fitted_vocabulary,
-    replacement_rows,
     row_bincount,
-    self_supervision,
-    training_config,
 )
 from ._tables import as_1d, as_table, take_rows
 from ._target import check_target_length, describe_target
-from ._threads import resolve_n_jobs, torch_threads
 from ._validation import caller_stacklevel, validate_params
 from ._warm_start import (
     add_previous_counts,
@@ -72,27 +68,44 @@ class LearnedColumns:
     pretrained: dict = field(default_factory=dict)
 
 
-def fit_in_memory(encoder, X, y, sample_weight, partial=None) -> None:
-    """Validate ``encoder``'s parameters and X, then store every fitted attribute."""
+def fit_in_memory(encoder, X, y, sample_weight, partial=None, folds=None) -> None:
+    """Validate ``encoder``'s parameters and X, then store every fitted attribute.
+
+    ``folds`` (each row's fold and the number of folds): cross the tables over them
+    (:mod:`skembed._fold_rows`); the trained rows' out-of-fold vectors are then left in
+    ``encoder._out_of_fold`` (an :class:`~skembed._fold_rows.OutOfFold`) for
+    ``fit_transform``, which removes them.
+    """
     validate_params(encoder)
     table = as_table(X)
     fresh = previous_fit(encoder, partial) is None  # continuing keeps n_features_in_
     validate_data(encoder, table.data, reset=fresh, skip_check_array=True)
+    kept = np.arange(table.n_rows)
+    if folds is not None:  # one fold per row of y: y must have X's rows
+        check_target_length(as_1d(y), table.n_rows)
     if sample_weight is not None:
         sample_weight = check_sample_weight(as_1d(sample_weight), table.n_rows)
         if y is not None:  # before rows are dropped, so that the message counts them all
             check_target_length(as_1d(y), table.n_rows)
         if (sample_weight == 0).any():  # weight 0 is as if the row were absent
-            keep = np.flatnonzero(sample_weight)
-            table, sample_weight = as_table(take_rows(X, keep)), sample_weight[keep]
-            y = None if y is None else as_1d(y)[keep]
-    vars(encoder).update(fit_tables(encoder, table, y, sample_weight, partial))
+            kept = np.flatnonzero(sample_weight)
+            table, sample_weight = as_table(take_rows(X, kept)), sample_weight[kept]
+            y = None if y is None else as_1d(y)[kept]
+    if folds is not None:
+        folds = (folds[0][kept], folds[1])
+    fitted = fit_tables(encoder, table, y, sample_weight, partial, folds)
+    vectors = fitted.pop("_out_of_fold", None)
+    vars(encoder).update(fitted)
     vars(encoder).pop("alignment_drift_", None)  # a new fit is not aligned
+    vars(encoder).pop("_out_of_fold", None)
+    if vectors is not None:
+        vars(encoder)["_out_of_fold"] = OutOfFold(kept, vectors)
     fitted_vocabularies(encoder)  # the lookups transform needs, built once here
 
 
-def fit_tables(encoder, table, y, sample_weight, partial=None) -> dict:
-    """Every fitted attribute of ``encoder`` fitted on ``table`` (the caller validated X)."""
+def fit_tables(encoder, table, y, sample_weight, partial=None, folds=None) -> dict:
+    """Every fitted attribute of ``encoder`` fitted on ``table`` (the caller validated X);
+    ``folds``: as :func:`fit_in_memory`'s."""
     n = table.n_rows
     weight = check_sample_weight(None if sample_weight is None else as_1d(sample_weight), n)
     previous = previous_fit(encoder, partial)
@@ -159,7 +172,9 @@ def fit_tables(encoder, table, y, sample_weight, partial=None) -> dict:
     )  # fmt: skip
     if len(plan.categorical):
         fitted.update(
-            train_tables(encoder, fitted, learned, plan, scaled, target, weight, warm, partial)
+            train_tables(
+                encoder, fitted, learned, plan, scaled, target, weight, warm, partial, folds
+            )
         )
     if warm is not None:
         fitted.update(continued_history(warm, fitted))
@@ -311,90 +326,3 @@ def check_trainable(table, plan, bag_columns, task: str, n: int) -> None:
             f"row; the categorical columns of X ({', '.join(names)}) are all list-valued. "
             "Pass y, or add a categorical column."
         )
-
-
-def train_tables(
-    encoder, fitted, learned, plan, scaled, target, weight, warm=None, partial=None
-) -> dict:
-    """Train the network on the learned columns; the tables and curves as attributes.
-
-    ``warm`` (:class:`~skembed._warm_start.WarmStart`): start from its tables and the
-    previous fit's network instead of fresh ones, with random streams of their own
-    (the seed moves on by the epochs already run). ``partial``: one epoch, no early
-    stopping.
-    """
-    from ._training import train  # torch is imported here, not at import
-
-    n = len(target.values)
-    vocabularies = [
-        fitted_vocabulary(cats, infrequent, buckets)
-        for cats, infrequent, buckets in zip(
-            learned.categories, learned.infrequent, plan.hash_buckets
-        )
-    ]
-    table_sizes = [vocabulary.n_rows for vocabulary in vocabularies]
-    bags = learned.token_rows
-    single = [i for i in range(len(table_sizes)) if i not in bags]
-    rows = single_rows(learned.value_rows, single, n)
-    bag_inputs = [
-        bag_rows(bags[i], learned.value_rows[i], n, vocabularies[i].missing_row)
-        for i in sorted(bags)
-    ]
-    replacements = [replacement_rows(v, i in bags) for i, v in enumerate(vocabularies)]
-    row_counts = [row_bincount(v, size) for v, size in zip(learned.value_rows, table_sizes)]
-    supervision, n_outputs = None, target.n_outputs
-    if target.task == "self-supervised":
-        supervision, n_outputs = self_supervision(
-            vocabularies, single, row_counts, fitted["embedding_dims_"]
-        )
-    config = training_config(encoder)
-    on_gpu = not isinstance(rows, np.ndarray) and rows.device.type == "cuda"
-    if on_gpu and config.device == "auto":  # train where the data are (say cuda:1)
-        config.device = str(rows.device)
-    initial, frozen_rows = [None] * len(table_sizes), [None] * len(table_sizes)
-    for i, (labels, matrix) in learned.pretrained.items():
-        initial[i], positions = initial_table(vocabularies[i], labels, matrix, config.seed + i)
-        if i in plan.frozen:
-            frozen_rows[i] = positions
-    shares = plan.shares()  # a shared table is loaded from its first column only
-    initial = [None if shares[i] is not None else t for i, t in enumerate(initial)]
-    if warm is not None:
-        initial = [None if shares[i] is not None else t for i, t in enumerate(warm.tables)]
-        config.initial_network = warm.state["network_weights_"] or None
-        config.seed += int(warm.state["n_iter_"])
-    if partial is not None:
-        config.max_iter, config.early_stopping = 1, False
-    with torch_threads(resolve_n_jobs(encoder.n_jobs)):
-        result = train(
-            rows,
-            scaled,
-            target.values,
-            weight.astype(np.float32),
-            task=target.task,
-            n_outputs=n_outputs,
-            table_sizes=table_sizes,
-            embedding_dims=fitted["embedding_dims_"],
-            config=config,
-            initial_tables=initial,
-            frozen_rows=frozen_rows,
-            bags=bag_inputs,
-            bag_modes=[encoder.bag_mode if i in bags else None for i in range(len(table_sizes))],
-            replacements=replacements,
-            self_supervision=supervision,
-            shares=shares,
-        )
-    started = [table is not None for table in initial]
-    return finished_tables(result, vocabularies, row_counts, learned.n_missing,
-                           config.unknown_rate, shares, started)  # fmt: skip
-
-
-def single_rows(value_rows: list, single: list, n: int):
-    """The single (non-bag) columns' table rows as one (n, len(single)) int64 matrix."""
-    if single and not isinstance(value_rows[single[0]], np.ndarray):  # on a device
-        from ._device_math import stack_rows
-
-        return stack_rows([value_rows[i] for i in single])
-    rows = np.empty((n, len(single)), dtype=np.int64)
-    for k, i in enumerate(single):
-        rows[:, k] = value_rows[i]
-    return rows

@@ -24,6 +24,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "hash_buckets": [Interval(numbers.Integral, 1, None), dict, None],
     "sparse_embeddings": [Options({"auto"}), "boolean"],
     "cv": [None, Interval(numbers.Integral, 2, None), "cv object"],
+    "cross_fit": [Options({"tables", "refit"})],
     "warm_start": ["boolean"],
     "shared_embeddings": [list, None],
     "categories": [Options({"auto"}), list, dict],

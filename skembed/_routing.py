@@ -16,21 +16,25 @@ import functools
 from sklearn.utils.validation import check_is_fitted
 
 from ._containers import device_kind, is_dask_collection
+from ._cross_fit import fold_assignment
 from ._fit_memory import fit_in_memory
 from ._output import deliver, output_kind
-from ._validation import all_or_nothing
+from ._validation import all_or_nothing, validate_params
 
 __all__ = ["deliver_output", "route_fit", "route_outputs"]
 
 
-def route_fit(encoder, X, y, sample_weight, partial=None) -> None:
+def route_fit(encoder, X, y, sample_weight, partial=None, groups=None) -> None:
     """Fit ``encoder`` in memory or on Dask partitions; if that raises, nothing changes.
 
     ``partial`` (:class:`~skembed._warm_start.PartialFit`): a ``partial_fit`` call.
+    ``groups``: for a ``cv`` splitting by groups (``fit_transform``).
     """
     encoder.__dict__.pop("_device_tables", None)  # device copies of the old tables
     if not is_dask_collection(X):
-        all_or_nothing(encoder, fit_in_memory, encoder, X, y, sample_weight, partial)
+        validate_params(encoder)  # before cv draws any folds
+        folds = fold_assignment(encoder, y, groups, partial is not None, sample_weight)
+        all_or_nothing(encoder, fit_in_memory, encoder, X, y, sample_weight, partial, folds)
         return
     if partial is not None:
         raise ValueError(

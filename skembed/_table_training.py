@@ -111,8 +111,9 @@ def row_bincount(values, minlength: int) -> np.ndarray:
 
 
 def finished_tables(
-    result, vocabularies, row_counts, n_missing, unknown_rate, shares=None, started=None
-):
+    result, vocabularies, row_counts, n_missing, unknown_rate, shares=None, started=None,
+    copies=None,
+):  # fmt: skip
     """The fitted attributes of a training ``result``: tables completed, and the curves.
 
     The unknown row of a column with hash buckets becomes the buckets' mean (nothing
@@ -127,9 +128,12 @@ def finished_tables(
     in ``embeddings_`` are identical. ``started[i]``: table ``i`` started from given rows
     (a pretrained table, or the previous fit's under ``warm_start``); it is not rotated,
     so that those rows keep their coordinates (frozen rows stay bit-identical, a category
-    absent from a continued fit keeps its vector).
+    absent from a continued fit keeps its vector). ``copies[i]``: a crossed table's fold
+    copies (:mod:`skembed._fold_rows`), rotated with it and returned as ``"fold_copies"``.
     """
     n_columns = len(result.embeddings)
+    crossed = copies is not None
+    copies = list(copies) if crossed else [None] * n_columns
     shares = list(shares) if shares is not None else [None] * n_columns
     started = list(started) if started is not None else [False] * n_columns
     owner = [i if shares[i] is None else shares[i] for i in range(n_columns)]
@@ -157,12 +161,14 @@ def finished_tables(
                 np.vstack([result.linear_weights[:, starts[k] : starts[k + 1]] for k in group])
             )
             table = table @ basis
+            if copies[i] is not None:
+                copies[i] = copies[i] @ basis
             block = slice(starts[i], starts[i + 1])
             for name in INPUT_WEIGHTS:  # the network reads the rotated table alike
                 if name in weights:
                     weights[name][:, block] = weights[name][:, block] @ basis
         embeddings.append(np.ascontiguousarray(table, dtype=np.float32))
-    return {
+    fitted = {
         "embeddings_": embeddings,
         "loss_curve_": result.loss_curve,
         "validation_scores_": result.validation_scores,
@@ -171,6 +177,9 @@ def finished_tables(
         "batch_size_": result.batch_size,
         "network_weights_": weights,
     }
+    if crossed:
+        fitted["fold_copies"] = copies
+    return fitted
 
 
 # the network weights that read the embeddings (columns in column order, then the

@@ -18,7 +18,10 @@ the default (the supervised cases changed: a linear path trains and rotates each
 and when ``main_effects_first=True`` and ``max_embedding_dim=8`` became the defaults (the
 supervised cases with held-out rows changed: the linear path and the tables train alone first;
 no column of these cases is wider than 8, so the new cap changed nothing by itself; it was
-written again when the first phase came to take at most half of ``max_iter``).
+written again when the first phase came to take at most half of ``max_iter``), and when
+``cv=5`` (cross-fitted tables, ``cross_fit="tables"``) and ``shrinkage=0`` became the
+defaults (the supervised in-memory cases changed: each table trains one copy per fold, the
+fitted table is their mean; the "cv3" case keeps ``cross_fit="refit"``, its fold models).
 ``test_behaviour.py`` checks that the package reproduces every
 array; regenerate the fixture only for a deliberate change of results, and say so.
 """
@@ -62,7 +65,7 @@ def cases():
 
     yield "self_supervised", EntityEmbeddingEncoder(**base).fit(X), X, None
 
-    crossed = EntityEmbeddingEncoder(cv=3, **base)
+    crossed = EntityEmbeddingEncoder(cv=3, cross_fit="refit", **base)  # the fold models
     out = crossed.fit_transform(X, y)
     yield "cv3", crossed, X, out
 

@@ -1,4 +1,4 @@
-"""cv: out-of-fold embeddings for the training rows, aligned to the full model."""
+"""cv with cross_fit="refit": out-of-fold embeddings by fold models aligned to the full model."""
 
 import numpy as np
 import pandas as pd
@@ -8,11 +8,11 @@ from sklearn.model_selection import GroupKFold, KFold
 from conftest import make_frame
 from skembed import EntityEmbeddingEncoder
 
-FAST = dict(max_iter=5, random_state=0)
+FAST = dict(max_iter=5, random_state=0, cross_fit="refit")
 
 
 def record_fits(monkeypatch, attribute: str) -> list:
-    """Make every ``fit`` of the encoder (the full model's and the folds') append ``attribute``."""
+    """Make every ``fit`` of the encoder (the folds') append ``attribute``."""
     seen, original = [], EntityEmbeddingEncoder.fit
 
     def recording_fit(self, X, y=None, sample_weight=None):
@@ -143,7 +143,7 @@ def test_groups_reach_the_splitter_directly_and_by_metadata_routing():
     with pytest.raises(ValueError, match="groups"):  # GroupKFold needs them
         EntityEmbeddingEncoder(cv=GroupKFold(3), **params).fit_transform(X, y)
     with pytest.raises(ValueError, match="cv is None, so no splitter uses it"):
-        EntityEmbeddingEncoder(**params).fit_transform(X, y, groups=groups)
+        EntityEmbeddingEncoder(cv=None, **params).fit_transform(X, y, groups=groups)
     with sklearn.config_context(enable_metadata_routing=True):
         routed = EntityEmbeddingEncoder(cv=RecordingGroupKFold(3), **params)
         routed.set_fit_request(sample_weight=False)
@@ -161,8 +161,10 @@ def test_folds_train_the_full_models_target_type(monkeypatch):
     y = rng.integers(0, 20, 300)
     y[:3] = 20  # 21 distinct integers: continuous; a fold without them would see 20: classes
     seen = record_fits(monkeypatch, "target_type_")
-    EntityEmbeddingEncoder(cv=KFold(3), max_iter=1, random_state=0).fit_transform(X, y)
-    assert seen == ["continuous"] * 4
+    encoder = EntityEmbeddingEncoder(cv=KFold(3), cross_fit="refit", max_iter=1, random_state=0)
+    encoder.fit_transform(X, y)
+    assert encoder.target_type_ == "continuous"
+    assert seen == ["continuous"] * 3  # the three folds' fits
 
 
 def test_cv_with_a_pyarrow_table():
@@ -214,7 +216,10 @@ def test_folds_train_with_the_full_models_batch_size(monkeypatch):
     X = pd.DataFrame({"c": rng.choice(list("abcdef"), 40_000)})
     y = (X["c"] < "c").to_numpy().astype(int)
     sizes = record_fits(monkeypatch, "batch_size_")
-    encoder = EntityEmbeddingEncoder(cv=2, max_iter=1, random_state=0, device="cpu")
+    encoder = EntityEmbeddingEncoder(
+        cv=2, cross_fit="refit", max_iter=1, random_state=0, device="cpu"
+    )
     encoder.fit_transform(X, y)
     assert encoder.batch_size == "auto"
-    assert sizes == [562] * 3  # 36,000 training rows / 64; a fold alone would take 281
+    assert encoder.batch_size_ == 562  # 36,000 training rows / 64
+    assert sizes == [562] * 2  # the folds' fits; a fold alone would take 281

@@ -146,7 +146,6 @@ def test_set_output_and_fit_transform_keep_dask(adult):
 @pytest.mark.parametrize(
     "params, y_kind, match",
     [
-        ({"cv": 3}, "dask", "cv=3 is not supported for Dask input"),
         ({"pretrained_embeddings": {"sex": ([], [])}}, "dask", "pretrained_embeddings="),
         ({}, "numpy", "y must be a Dask Series with the same index"),
         ({}, "frame", "y must be a Dask Series"),

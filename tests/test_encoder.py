@@ -197,12 +197,12 @@ def test_fit_leaves_torch_global_rng_alone(frame):
     np.testing.assert_array_equal(torch.rand(3).numpy(), expected.numpy())
 
 
-def test_fit_transform_equals_fit_then_transform(frame):
-    """fit_transform(X, y) is fit(X, y).transform(X)."""
+def test_fit_transform_equals_fit_then_transform_in_sample(frame):
+    """With cv=None, fit_transform(X, y) is fit(X, y).transform(X)."""
     X, y = frame
     np.testing.assert_array_equal(
-        EntityEmbeddingEncoder(**FAST).fit_transform(X, y),
-        EntityEmbeddingEncoder(**FAST).fit(X, y).transform(X),
+        EntityEmbeddingEncoder(cv=None, **FAST).fit_transform(X, y),
+        EntityEmbeddingEncoder(cv=None, **FAST).fit(X, y).transform(X),
     )
 
 

@@ -108,7 +108,9 @@ def test_auto_batch_size_by_device():
     assert resolve_batch_size(None, cuda) == 8192  # streamed: rows unknown
     assert resolve_batch_size(512, cuda, 2_000) == 512
     X, y = load_adult_sample()
-    fitted = EntityEmbeddingEncoder(device="cpu", max_iter=1).fit(X, y)
+    fitted = EntityEmbeddingEncoder(device="cpu", max_iter=1, cv=None).fit(X, y)
     assert fitted.batch_size_ == 140  # 9,000 training rows / 64
+    crossed = EntityEmbeddingEncoder(device="cpu", max_iter=1).fit(X, y)  # cv=5
+    assert crossed.batch_size_ == 562  # each row 4 times (cv): 36,000 / 64
     fitted = EntityEmbeddingEncoder(device="cpu", max_iter=1, batch_size=300).fit(X, y)
     assert fitted.batch_size_ == 300

@@ -25,9 +25,9 @@ def census():
 def test_a_refit_aligned_onto_last_weeks_fit_serves_last_weeks_model(census):
     """After align, last week's model reads this week's features; drift drops for every column."""
     (X1, y1), (X2, y2), (X_test, y_test) = census
-    # the whole network from the start: a refit's coordinates then differ beyond its first
-    # (main-effect) axes, which is what align repairs
-    params = {"max_iter": 4, "main_effects_first": False}
+    # the whole network from the start, one table per column: a refit's coordinates then
+    # differ beyond its first (main-effect) axes, which is what align repairs
+    params = {"max_iter": 4, "main_effects_first": False, "cv": None}
     last = EntityEmbeddingEncoder(random_state=0, **params).fit(X1, y1)
     model = LogisticRegression(max_iter=1000).fit(last.transform(X1), y1)
     auc_last = roc_auc_score(y_test, model.predict_proba(last.transform(X_test))[:, 1])

@@ -1,0 +1,176 @@
+"""cv with cross_fit="tables": one fit, one copy of each table per fold, out-of-fold rows."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GroupKFold
+
+from conftest import make_frame, shared_dataset
+from skembed import EntityEmbeddingEncoder
+from skembed._fold_rows import FoldRows
+
+FAST = dict(max_iter=4, random_state=0, n_jobs=1)
+
+
+def starts_with(names, prefixes) -> np.ndarray:
+    """Which output names start with one of ``prefixes``."""
+    return np.array([str(name).startswith(prefixes) for name in names])
+
+
+def test_each_repeat_reads_another_folds_copy():
+    """Every row is repeated k - 1 times, once through each copy but its own fold's."""
+    folds = np.array([0, 1, 2, 2, 0])
+    crossing = FoldRows(folds, 3, crossed=[True, False], sizes=[4, 3])
+    copies = crossing.copies().reshape(2, 5)
+    assert (copies != folds).all()
+    assert all(set(copies[:, i]) == {0, 1, 2} - {folds[i]} for i in range(5))
+    rows = np.array([[0, 1], [1, 2], [3, 0], [2, 2], [0, 0]])
+    cont = np.arange(5, dtype=np.float32)[:, None]
+    expanded, cont_x, target_x, weight_x = crossing.expand(
+        [rows, cont, np.arange(5), np.ones(5, np.float32)], single=[0, 1]
+    )
+    assert expanded.shape == (10, 2) and len(cont_x) == len(target_x) == len(weight_x) == 10
+    np.testing.assert_array_equal(expanded[:, 0], np.tile(rows[:, 0], 2) + 4 * copies.ravel())
+    np.testing.assert_array_equal(expanded[:, 1], np.tile(rows[:, 1], 2))  # not crossed
+    assert crossing.table_sizes() == [12, 3]
+
+
+def test_unknown_row_substitutes_within_each_copy():
+    """unknown_rate swaps a copy's row for the same copy's unknown row."""
+    crossing = FoldRows(np.zeros(3, np.int64), 2, crossed=[True], sizes=[4])
+    (replacement,) = crossing.replacements([np.array([2, 2, 2, 3])])
+    np.testing.assert_array_equal(replacement, [2, 2, 2, 3, 6, 6, 6, 7])
+
+
+def test_fitted_table_is_the_mean_of_the_copies():
+    """split_tables: the fitted table averages the k copies; the copies come back whole."""
+    crossing = FoldRows(np.zeros(2, np.int64), 2, crossed=[True], sizes=[2])
+    table = np.arange(8, dtype=np.float32).reshape(4, 2)  # copy 0: rows 0-1, copy 1: 2-3
+    (mean,), (copies,) = crossing.split_tables([table])
+    np.testing.assert_array_equal(mean, [[2, 3], [4, 5]])
+    assert copies.shape == (2, 2, 2)
+
+
+@pytest.fixture(scope="module")
+def ids_seen_once():
+    """2,000 ids seen once each, labels that are pure noise, and a weak real column."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    X = pd.DataFrame({"id": [f"u{i}" for i in range(n)], "group": rng.choice(list("abcd"), n)})
+    y = (rng.random(n) < np.where(X["group"] == "a", 0.7, 0.4)).astype(int)
+    return X, y
+
+
+def test_out_of_fold_vectors_do_not_know_their_own_label(ids_seen_once):
+    """An id seen once: in sample its first axis tells its label; out of fold it cannot."""
+    X, y = ids_seen_once
+    params = dict(embedding_dim={"id": 2, "group": 2}, max_iter=6, random_state=0, n_jobs=1)
+    in_sample = EntityEmbeddingEncoder(cv=None, **params, early_stopping=False)
+    in_sample = in_sample.fit_transform(X, y)
+    crossed = EntityEmbeddingEncoder(cv=5, **params, early_stopping=False)
+    out_of_fold = crossed.fit_transform(X, y)
+    noise = y - np.where(X["group"] == "a", 0.7, 0.4)  # the part of y the id cannot know
+
+    def corr(Z):
+        return abs(np.corrcoef(Z[:, 0], noise)[0, 1])
+
+    print(f"|corr(id axis, label noise)|: in sample {corr(in_sample):.3f}, "
+          f"out of fold {corr(out_of_fold):.3f}")  # fmt: skip
+    assert corr(in_sample) > 0.2
+    assert corr(out_of_fold) < 0.1
+    # each id's copies trained on its one row, but not the copy its row reads
+    assert np.abs(out_of_fold[:, :2]).mean() < np.abs(crossed.transform(X)[:, :2]).mean()
+
+
+def test_fit_and_fit_transform_train_the_same_tables():
+    """fit(X, y) crosses too: transform does not depend on which was called; nothing is left."""
+    X, y = make_frame(600)
+    crossed = EntityEmbeddingEncoder(cv=3, **FAST)
+    Z = crossed.fit_transform(X, y)
+    fitted = EntityEmbeddingEncoder(cv=3, **FAST).fit(X, y)
+    np.testing.assert_array_equal(crossed.transform(X), fitted.transform(X))
+    assert not np.array_equal(Z, crossed.transform(X))
+    continuous = ~starts_with(crossed.get_feature_names_out(), ("city", "colour"))
+    np.testing.assert_array_equal(Z[:, continuous], crossed.transform(X)[:, continuous])
+    assert "_out_of_fold" not in vars(crossed) and "_out_of_fold" not in vars(fitted)
+    assert all(t.shape[0] == len(c) + 2 for t, c in zip(crossed.embeddings_, crossed.categories_))
+    plain = EntityEmbeddingEncoder(**FAST).fit(X, y)
+    assert len(pickle.dumps(crossed)) < 1.2 * len(pickle.dumps(plain))  # copies not kept
+
+
+def test_same_random_state_same_output():
+    """The folds and the fit follow random_state: two fits give the same arrays."""
+    X, y = make_frame(500)
+    first = EntityEmbeddingEncoder(cv=3, **FAST).fit_transform(X, y)
+    again = EntityEmbeddingEncoder(cv=3, **FAST).fit_transform(X, y)
+    np.testing.assert_array_equal(first, again)
+
+
+def test_rows_of_weight_zero_keep_the_fitted_vectors():
+    """A row of weight 0 trained nothing, so it is encoded by the fitted table."""
+    X, y = make_frame(500)
+    weight = np.ones(len(y))
+    weight[:50] = 0
+    encoder = EntityEmbeddingEncoder(cv=3, **FAST)
+    Z = encoder.fit_transform(X, y, sample_weight=weight)
+    np.testing.assert_array_equal(Z[:50], encoder.transform(X.iloc[:50]))
+    assert not np.array_equal(Z[50:], encoder.transform(X.iloc[50:]))
+
+
+def test_groups_keep_a_group_in_one_fold():
+    """GroupKFold's groups reach the folds through fit_transform; fit alone says it needs them."""
+    X, y = make_frame(600)
+    groups = np.arange(len(y)) % 7
+    encoder = EntityEmbeddingEncoder(cv=GroupKFold(3), **FAST)
+    Z = encoder.fit_transform(X, y, groups=groups)
+    assert np.isfinite(Z).all()
+    with pytest.raises(ValueError, match="fit_transform\\(X, y, groups=groups\\)"):
+        EntityEmbeddingEncoder(cv=GroupKFold(3), **FAST).fit(X, y)
+
+
+def test_bags_and_shared_tables_are_not_crossed():
+    """A bag column and shared tables keep one table: their blocks are the fitted vectors."""
+    X, y = make_frame(500)
+    away = X["city"].sample(frac=1, random_state=0).to_numpy()
+    tags = [["x", "y"] if i % 3 else ["z"] for i in range(len(X))]
+    X = X.assign(tags=tags, home=X["city"], away=away)
+    encoder = EntityEmbeddingEncoder(cv=3, shared_embeddings=[["home", "away"]], **FAST)
+    Z = encoder.fit_transform(X, y)
+    names = encoder.get_feature_names_out()
+    same = starts_with(names, ("tags", "home", "away"))
+    np.testing.assert_array_equal(Z[:, same], encoder.transform(X)[:, same])
+    crossed = starts_with(names, ("city", "colour"))
+    assert not np.array_equal(Z[:, crossed], encoder.transform(X)[:, crossed])
+
+
+def test_partial_fit_and_self_supervised_fits_ignore_cv():
+    """partial_fit and fit(X) train one table: fit_transform is fit then transform."""
+    X, y = make_frame(400)
+    encoder = EntityEmbeddingEncoder(cv=3, **FAST).partial_fit(X, y)
+    assert all(t.shape[0] == len(c) + 2 for t, c in zip(encoder.embeddings_, encoder.categories_))
+    unsupervised = EntityEmbeddingEncoder(cv=3, **FAST)
+    np.testing.assert_array_equal(unsupervised.fit_transform(X), unsupervised.transform(X))
+
+
+def test_cross_fitted_tables_help_trees_on_tuna_choice():
+    """Households seen ~3 times: boosting on out-of-fold vectors beats in-sample ones."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import train_test_split
+
+    f = pd.read_parquet(shared_dataset("suite/tuna_choice.parquet"))
+    y = f.pop("Tuna.choice").to_numpy()
+    X = f.assign(**{"Tuna.hid": f["Tuna.hid"].astype(str)})
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
+    loss = {}
+    for cv in [None, 5]:  # shrinkage as each was chosen with
+        encoder = EntityEmbeddingEncoder(categorical_features=["Tuna.hid"], continuous="scale",
+                                         cv=cv, shrinkage=0.2 if cv is None else 0.0,
+                                         random_state=0, n_jobs=1)  # fmt: skip
+        model = HistGradientBoostingClassifier(random_state=0)
+        model.fit(encoder.fit_transform(Xtr, ytr), ytr)
+        loss[cv] = log_loss(yte, model.predict_proba(encoder.transform(Xte)))
+    print(f"tuna_choice boosting log loss: in sample {loss[None]:.4f}, cv=5 {loss[5]:.4f}")
+    assert loss[5] < 0.85 * loss[None]
