@@ -179,8 +179,9 @@ def render_sections(payload: dict, level: str = "##") -> list[str]:
         table = block.pivot(index="model", columns="features", values="score")
         table = table[[*VARIANTS, "TargetEncoder (cross-fitted)"]]
         rows = [[model] + [f"{v:.4f}" for v in table.loc[model]] for model in table.index]
+        align = "l" + "r" * len(table.columns)
         lines += [f"{level} {name} — {metric}", "",
-                  markdown_table(["model", *table.columns], rows, "lrrrr"), ""]  # fmt: skip
+                  markdown_table(["model", *table.columns], rows, align), ""]  # fmt: skip
     return lines
 
 

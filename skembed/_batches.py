@@ -32,6 +32,7 @@ __all__ = [
     "batch_bounds",
     "in_memory_data",
     "resolve_batch_size",
+    "row_counts",
     "streamed_data",
     "to_device",
 ]
@@ -173,6 +174,7 @@ def in_memory_data(
     validation_fraction: float,
     seed: int,
     device: torch.device,
+    repeats: int = 1,
 ) -> TrainingData:
     """Whole arrays, split and moved to the device once: one chunk per epoch.
 
@@ -187,14 +189,22 @@ def in_memory_data(
     seed : int
         Seed of the NumPy permutation that chooses the held-out rows.
     device : torch.device
+    repeats : int
+        The arrays hold ``repeats`` blocks of the same rows (``cv``'s cross-fitted
+        tables, :mod:`skembed._fold_rows`): a row is held out with all its repeats, so
+        that no held-out row was trained on.
     """
-    n = arrays[0].shape[0]
+    n_all = arrays[0].shape[0]
+    n = n_all // repeats
     split_rng = np.random.RandomState(seed % (2**32))
     n_val = int(round(validation_fraction * n))
     if n_val < 1 or n - n_val < 2:
         n_val = 0
     order = split_rng.permutation(n)
-    train_idx, val_idx = np.sort(order[n_val:]), np.sort(order[:n_val])
+    blocks = np.arange(repeats)[:, None] * n
+    train_idx = np.sort((order[n_val:] + blocks).ravel())
+    val_idx = np.sort((order[:n_val] + blocks).ravel())
+    n_val *= repeats
     data = [to_device(a, device, train_idx) for a in arrays]
     val = [[to_device(a, device, val_idx) for a in arrays]] if n_val else None
     weight_scale = float(arrays[3][train_idx].mean())
@@ -203,7 +213,7 @@ def in_memory_data(
         validation_chunks=(lambda: val) if val else None,
         n_continuous=arrays[1].shape[1],
         weight_scale=weight_scale if weight_scale > 0 else 1.0,
-        n_train_rows=n - n_val,
+        n_train_rows=n_all - n_val,
     )
 
 
@@ -228,3 +238,18 @@ def streamed_data(
         weight_scale=stream.weight_scale if stream.weight_scale > 0 else 1.0,
         n_train_rows=None,
     )
+
+
+def row_counts(data: TrainingData, table_sizes, bag_modes) -> list:
+    """Per single column, how many training rows read each row of its table (None for a
+    bag column): the training chunk of in-memory ``data``, held-out rows left out."""
+    rows = data.train_chunks(1)[0][0]
+    counts, m = [], 0
+    for size, mode in zip(table_sizes, bag_modes):
+        if mode is not None:
+            counts.append(None)
+            continue
+        column = rows[:, m].to("cpu") if isinstance(rows, torch.Tensor) else rows[:, m]
+        counts.append(np.bincount(np.asarray(column), minlength=size)[:size])
+        m += 1
+    return counts

@@ -77,18 +77,19 @@ def fold_assignment(encoder, y, groups=None, partial=False, sample_weight=None):
         return None
     y = as_1d(y)
     try:
-        classifier = _classifier(encoder, y)
+        classifier = _classifier(encoder, y, fitted=False)
         if classifier and y.ndim == 1:  # stratify on class codes, whatever the labels
             y = np.unique(y, return_inverse=True)[1]
     except (TypeError, ValueError):  # a bad y: the fit says what is wrong with it
         return None
     n, rows = len(y), None
     if isinstance(encoder.cv, numbers.Integral):
-        if sample_weight is not None:
+        if sample_weight is not None and not np.isscalar(sample_weight):
             weight = as_1d(sample_weight)
             if len(weight) == n and (weight == 0).any():
                 rows = np.flatnonzero(weight)
                 y = y[rows]
+                groups = None if groups is None else as_1d(groups)[rows]
         if len(y) < encoder.cv:
             if len(y) < 2:
                 return None
@@ -119,8 +120,8 @@ def encode_training_rows(encoder, X, y, sample_weight, groups):
     In sample without ``cv`` (or ``y``); otherwise each row by a model that did not see
     it. If cross-fitting raises, the fitted state stays as it was.
     """
+    held = vars(encoder).pop("_out_of_fold", None)  # never kept, even if encode raises
     out = encode(encoder, X)
-    held = vars(encoder).pop("_out_of_fold", None)
     if held is not None:
         _write_out_of_fold(encoder, out, held)
     elif (
@@ -152,10 +153,11 @@ def _write_out_of_fold(encoder, out, held) -> None:
             out[rows, start:stop] = torch.as_tensor(vectors, dtype=out.dtype, device=out.device)
 
 
-def _classifier(encoder, y) -> bool:
-    """Whether ``cv``'s folds are stratified by class: the fitted target type, or the one
-    ``target_type`` gives or ``y`` shows before the fit."""
-    kind = getattr(encoder, "target_type_", None)
+def _classifier(encoder, y, fitted: bool = True) -> bool:
+    """Whether ``cv``'s folds are stratified by class: the fitted target type (``fitted``,
+    after the fit), or the one ``target_type`` gives or ``y`` shows (before it, so that an
+    earlier fit of the encoder does not matter)."""
+    kind = getattr(encoder, "target_type_", None) if fitted else None
     if kind is None:
         from ._target import detect_target_type
 

@@ -172,10 +172,10 @@ def _run(out_dir, column, max_iter, plot, random_state, verbose, stream):
     encoder = EntityEmbeddingEncoder(**params)
     say("Training entity embeddings ...")
     start = time.perf_counter()
-    encoder.fit(X_train, y_train)
+    Z_train = encoder.fit_transform(X_train, y_train)  # out of fold, as in a Pipeline
     result.fit_seconds["entity embeddings"] = time.perf_counter() - start
     result.n_iter = encoder.n_iter_
-    Z_train, Z_test = encoder.transform(X_train), encoder.transform(X_test)
+    Z_test = encoder.transform(X_test)
     result.n_features["entity embeddings"] = Z_train.shape[1]
     result.scores["entity embeddings"] = {}
     for name, make_model in models.items():

@@ -3,7 +3,9 @@
 :func:`encode` is ``transform`` without the output conversion: a NumPy array, or for
 device-resident input a tensor on its device. The estimator, cross-fitting and the Dask
 partitions all call it. Two caches live in the encoder's ``__dict__`` (never pickled or
-saved; ``fit`` drops them): the vocabularies' hash indexes and the device tables.
+saved; ``fit`` drops them): the vocabularies' hash indexes and the device tables; a third
+entry of ``CACHES``, ``fit_transform``'s out-of-fold vectors, lives there only between a
+cross-fitted fit and its output, and is never pickled either.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ._tables import as_table
 
 __all__ = ["CACHES", "encode", "feature_names_out", "fitted_vocabularies", "input_names"]
 
-CACHES = ("_vocabularies", "_device_tables")
+CACHES = ("_vocabularies", "_device_tables", "_out_of_fold")
 
 
 def fitted_vocabularies(encoder) -> list:

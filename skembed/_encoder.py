@@ -119,9 +119,10 @@ class EntityEmbeddingEncoder(
         shuffled folds, stratified for classes, seeded by ``random_state``;
         a splitter's test folds must cover each row once. How: ``cross_fit``.
         ``None``: in-sample, ``fit_transform`` is ``fit().transform()`` and a
-        fit takes about a third of the time. Ignored by ``fit(X)`` and
-        ``partial_fit``; Dask input needs ``cv=None``. The leakage page has
-        the measurements.
+        fit takes a half to a third of the time. Ignored (in-sample output) by
+        ``fit(X)``, ``partial_fit``, a ``warm_start`` continuation, Dask
+        input, and under ``cross_fit="tables"`` for columns it does not cross
+        (see there). The leakage page has the measurements.
 
     cross_fit : {"tables", "refit"}, default="tables"
         How ``cv`` cross-fits.
@@ -134,7 +135,13 @@ class EntityEmbeddingEncoder(
           tables (``transform``, ``embeddings_``) are the copies' mean. One
           network reads all copies, so they share its coordinates. ``fit(X,
           y)`` trains the same way, so that ``transform`` does not depend on
-          which was called. An epoch costs about ``k - 1`` epochs without it.
+          which was called. A row held out for early stopping is held out
+          with all its repeats. A category that no row outside fold ``j``
+          trained gets copy ``j``'s unknown row (or hash bucket), as a category
+          unseen by that fold. An epoch costs about ``k - 1`` epochs without
+          it, and training holds the rows ``k - 1`` times and the crossed
+          tables (with Adam's moments) ``k`` times (``sparse_embeddings="auto"``
+          counts the copies' rows).
         - ``"refit"``: the plain fit, then one encoder per fold (``k + 1``
           fits, the full model's widths and batch size) encodes the rows it
           did not see, its tables aligned to the full model's by weighted
@@ -253,8 +260,8 @@ class EntityEmbeddingEncoder(
         Rows per optimisation step. ``"auto"``: on the CPU the training rows
         / 64 clipped to [128, 1024] (128 for Dask input); on a CUDA GPU the
         training rows / 32 clipped to [128, 8192] (8192 for Dask input); with
-        ``cv`` (``cross_fit="tables"``) each row counts ``k - 1`` times, so
-        an epoch takes as many steps. The size used is ``batch_size_``.
+        ``cv`` (``cross_fit="tables"``) each row counts ``k - 1`` times. The
+        size used is ``batch_size_``.
 
     learning_rate_init : float, default=3e-3
         Learning rate of Adam.

@@ -24,7 +24,7 @@ from ._table_training import (
 )
 from ._threads import resolve_n_jobs, torch_threads
 
-__all__ = ["fold_rows_of", "single_rows", "train_tables"]
+__all__ = ["crossed", "fold_rows_of", "single_rows", "train_tables"]
 
 
 def train_tables(
@@ -80,20 +80,18 @@ def train_tables(
     if partial is not None:
         config.max_iter, config.early_stopping = 1, False
     arrays = [rows, scaled, target.values, weight.astype(np.float32)]
-    net_sizes, crossing = table_sizes, None
+    crossing = None
     if folds is not None and warm is None and partial is None and supervision is None:
         crossing = fold_rows_of(folds, table_sizes, bags, shares, initial)
     if crossing is not None:
-        arrays = crossing.expand(arrays, single)
-        bag_inputs = [concat_bag_rows([bag] * crossing.repeats) for bag in bag_inputs]
-        replacements = crossing.replacements(replacements)
-        net_sizes = crossing.table_sizes()
+        arrays, bag_inputs, replacements = crossed(crossing, arrays, single, bag_inputs,
+                                                   replacements, config)  # fmt: skip
     with torch_threads(resolve_n_jobs(encoder.n_jobs)):
         result = train(
             *arrays,
             task=target.task,
             n_outputs=n_outputs,
-            table_sizes=net_sizes,
+            table_sizes=table_sizes if crossing is None else crossing.table_sizes(),
             embedding_dims=fitted["embedding_dims_"],
             config=config,
             initial_tables=initial,
@@ -107,14 +105,28 @@ def train_tables(
     started = [table is not None for table in initial]
     copies = None
     if crossing is not None:
-        result.embeddings, copies = crossing.split_tables(result.embeddings)
+        result.embeddings, copies = crossing.split_tables(
+            result.embeddings, result.row_counts, replacements
+        )
     fitted_tables = finished_tables(result, vocabularies, row_counts, learned.n_missing,
                                     config.unknown_rate, shares, started, copies)  # fmt: skip
-    if crossing is not None:
-        vectors = out_of_fold_vectors(fitted_tables.pop("fold_copies"), crossing,
-                                      learned.value_rows)  # fmt: skip
-        fitted_tables["_out_of_fold"] = vectors
+    if crossing is not None:  # each training row's own fold's vectors, for fit_transform
+        fitted_tables["_out_of_fold"] = out_of_fold_vectors(
+            fitted_tables.pop("fold_copies"), crossing, learned.value_rows
+        )
     return fitted_tables
+
+
+def crossed(crossing: FoldRows, arrays, single, bag_inputs, replacements, config) -> tuple:
+    """The training arrays, bags and substitute rows repeated over ``crossing``'s copies;
+    ``config`` learns that the rows come ``repeats`` times (early stopping holds out
+    whole rows)."""
+    config.row_repeats = crossing.repeats
+    return (
+        crossing.expand(arrays, single),
+        [concat_bag_rows([bag] * crossing.repeats) for bag in bag_inputs],
+        crossing.replacements(replacements),
+    )
 
 
 def fold_rows_of(folds, table_sizes, bags, shares, initial) -> FoldRows | None:

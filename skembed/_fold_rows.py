@@ -106,8 +106,15 @@ class FoldRows:
             out.append(np.concatenate([replacement + j * size for j in range(self.n_folds)]))
         return out
 
-    def split_tables(self, tables: list) -> tuple[list, list]:
-        """The trained tables as fitted tables (the copies' mean) and the copies.
+    def split_tables(self, tables: list, counts: list, replacements: list) -> tuple[list, list]:
+        """The trained tables as fitted tables and the copies, untrained rows completed.
+
+        A copy's row that no training row read (all of its category's rows are in that
+        fold, or held out) takes that copy's substitute row (``replacements``, the unknown
+        row or hash bucket), as a category a fold never saw would; the fitted table is the
+        mean of the copies that trained the row (of all copies where none did).
+        ``counts[i]``: how many training rows read each row of table ``i`` (its copies
+        one after the other).
 
         Returns ``(means, copies)``: per column, ``(size, dim)``, and for a crossed column
         its ``(n_folds, size, dim)`` copies (None otherwise).
@@ -118,8 +125,15 @@ class FoldRows:
                 means.append(table)
                 copies.append(None)
                 continue
-            stacked = table.reshape(self.n_folds, self.sizes[column], table.shape[1])
-            means.append(stacked.mean(axis=0, dtype=np.float64).astype(table.dtype))
+            size, k = self.sizes[column], self.n_folds
+            stacked = table.reshape(k, size, table.shape[1]).copy()
+            trained = np.asarray(counts[column]).reshape(k, size) > 0
+            substitute = np.asarray(replacements[column][:size])
+            for j in range(k):
+                stacked[j, ~trained[j]] = stacked[j, substitute[~trained[j]]]
+            weight = np.where(trained.any(axis=0), trained, True).astype(np.float64)
+            mean = np.einsum("js,jsd->sd", weight, stacked) / weight.sum(axis=0)[:, None]
+            means.append(mean.astype(table.dtype))
             copies.append(stacked)
         return means, copies
 

@@ -30,6 +30,7 @@ from ._batches import (
     TrainingData,
     in_memory_data,
     resolve_batch_size,
+    row_counts,
     streamed_data,
 )
 from ._epochs import EpochHistory, Steps, TrainingDivergedError, run_epochs
@@ -82,6 +83,7 @@ class TrainingConfig:
     freeze_network: bool = False  # with initial_network: train the tables only
     shrinkage: float = 0.0  # pull of rare categories' vectors to zero (_shrinkage)
     main_effects_first: bool = False  # the linear path alone first (_schedule)
+    row_repeats: int = 1  # the arrays hold this many blocks of the same rows (_fold_rows)
 
 
 @dataclass
@@ -109,6 +111,9 @@ class TrainingResult:
         The linear path's weights, ``(n_outputs, sum(embedding_dims))``.
     network_weights : dict of str to ndarray
         Everything trained but the tables (:mod:`skembed._network_weights`).
+    row_counts : list of (ndarray or None)
+        Per column, how many training rows (held-out ones excluded) read each table
+        row; None for bag columns and for streamed data.
     """
 
     embeddings: list[np.ndarray]
@@ -119,6 +124,7 @@ class TrainingResult:
     batch_size: int = 0
     linear_weights: np.ndarray | None = None
     network_weights: dict = field(default_factory=dict)
+    row_counts: list = field(default_factory=list)
 
 
 def train(
@@ -249,6 +255,7 @@ def train(
         batch_size=steps.batch_size,
         linear_weights=net.linear_weights(),
         network_weights=network_weights(modules),
+        row_counts=row_counts(data, table_sizes, bag_modes) if stream is None else [],
     )
 
 
@@ -268,7 +275,13 @@ def _shrink(net, rows, target, weight, task, table_sizes, bag_modes, config) -> 
 def _in_memory(arrays: tuple, config: TrainingConfig, device: torch.device) -> TrainingData:
     """Whole arrays on the device once, one chunk per epoch; held-out rows for early stopping."""
     fraction = config.validation_fraction if config.early_stopping else 0.0
-    return in_memory_data(arrays, validation_fraction=fraction, seed=config.seed, device=device)
+    return in_memory_data(
+        arrays,
+        validation_fraction=fraction,
+        seed=config.seed,
+        device=device,
+        repeats=config.row_repeats,
+    )
 
 
 def _epochs(net, steps, data, modules, config, generator) -> EpochHistory:

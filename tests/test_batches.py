@@ -38,6 +38,21 @@ def test_in_memory_split_holds_out_a_fraction_of_the_rows():
     assert data.n_continuous == 2 and data.weight_scale == 1.0
 
 
+def test_repeated_rows_are_held_out_with_all_their_repeats():
+    """With repeats (cv's fold copies), a held-out row takes every repeat along."""
+    arrays = _arrays()
+    repeated = tuple(np.concatenate([a, a]) for a in arrays)  # rows 0-49, then again
+    data = in_memory_data(repeated, validation_fraction=0.2, seed=0, device=CPU, repeats=2)
+    (train,) = data.train_chunks(1)
+    (held_out,) = data.validation_chunks()
+    train_rows, held_rows = train[0][:, 0].tolist(), held_out[0][:, 0].tolist()
+    assert len(held_rows) == 20 and data.n_train_rows == 80
+    assert sorted(set(held_rows)) == sorted(set(held_rows) - set(train_rows))  # no overlap
+    single = in_memory_data(arrays, validation_fraction=0.2, seed=0, device=CPU)
+    (once,) = single.validation_chunks()
+    assert sorted(set(held_rows)) == once[0][:, 0].tolist()  # the same rows as without
+
+
 def test_in_memory_without_held_out_rows():
     """A fraction of 0 (or one that rounds to no row) holds nothing out."""
     for fraction in (0.0, 0.001):

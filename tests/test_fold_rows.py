@@ -44,13 +44,19 @@ def test_unknown_row_substitutes_within_each_copy():
     np.testing.assert_array_equal(replacement, [2, 2, 2, 3, 6, 6, 6, 7])
 
 
-def test_fitted_table_is_the_mean_of_the_copies():
-    """split_tables: the fitted table averages the k copies; the copies come back whole."""
-    crossing = FoldRows(np.zeros(2, np.int64), 2, crossed=[True], sizes=[2])
-    table = np.arange(8, dtype=np.float32).reshape(4, 2)  # copy 0: rows 0-1, copy 1: 2-3
-    (mean,), (copies,) = crossing.split_tables([table])
-    np.testing.assert_array_equal(mean, [[2, 3], [4, 5]])
-    assert copies.shape == (2, 2, 2)
+def test_fitted_table_is_the_mean_of_the_copies_that_trained_it():
+    """split_tables: the mean of the copies that trained a row; an untrained copy's row
+    becomes that copy's unknown row, as a category the fold never saw."""
+    crossing = FoldRows(np.zeros(2, np.int64), 2, crossed=[True], sizes=[3])
+    table = np.arange(12, dtype=np.float32).reshape(6, 2)  # copy 0: rows 0-2, copy 1: 3-5
+    counts = [np.array([4, 0, 0, 2, 3, 0])]  # row 1 trained by copy 1 only; 2: unknown
+    replacements = [np.array([2, 2, 2, 5, 5, 5])]
+    (mean,), (copies,) = crossing.split_tables([table], counts, replacements)
+    np.testing.assert_array_equal(copies[0, 1], copies[0, 2])  # copy 0 never saw row 1
+    np.testing.assert_array_equal(copies[1], table[3:])
+    np.testing.assert_array_equal(mean[0], (table[0] + table[3]) / 2)
+    np.testing.assert_array_equal(mean[1], table[4])  # only copy 1 trained it
+    np.testing.assert_array_equal(mean[2], (table[2] + table[5]) / 2)  # none: all copies
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +86,9 @@ def test_out_of_fold_vectors_do_not_know_their_own_label(ids_seen_once):
           f"out of fold {corr(out_of_fold):.3f}")  # fmt: skip
     assert corr(in_sample) > 0.2
     assert corr(out_of_fold) < 0.1
-    # each id's copies trained on its one row, but not the copy its row reads
-    assert np.abs(out_of_fold[:, :2]).mean() < np.abs(crossed.transform(X)[:, :2]).mean()
+    # an id seen once was never trained in its own fold's copy: it reads that copy's
+    # unknown row, as an id unseen by the fold would: one vector per fold
+    assert len(np.unique(out_of_fold[:, :2], axis=0)) == 5
 
 
 def test_fit_and_fit_transform_train_the_same_tables():
@@ -128,6 +135,42 @@ def test_groups_keep_a_group_in_one_fold():
     assert np.isfinite(Z).all()
     with pytest.raises(ValueError, match="fit_transform\\(X, y, groups=groups\\)"):
         EntityEmbeddingEncoder(cv=GroupKFold(3), **FAST).fit(X, y)
+
+
+def test_folds_do_not_depend_on_an_earlier_fit():
+    """A fit on another target before does not change how the folds are stratified."""
+    X, y = make_frame(500)
+    fresh = EntityEmbeddingEncoder(cv=3, **FAST).fit_transform(X, y)
+    reused = EntityEmbeddingEncoder(cv=3, **FAST).fit(X, X["age"].to_numpy())
+    np.testing.assert_array_equal(reused.fit_transform(X, y), fresh)
+
+
+def test_out_of_fold_vectors_are_never_kept(monkeypatch):
+    """If the output fails after the fit, the out-of-fold vectors are not left behind."""
+    import skembed._cross_fit as cross_fit
+
+    X, y = make_frame(300)
+    encoder = EntityEmbeddingEncoder(cv=3, **FAST)
+
+    def failing(*args):
+        raise MemoryError("no room for the output")
+
+    monkeypatch.setattr(cross_fit, "encode", failing)
+    with pytest.raises(MemoryError):
+        encoder.fit_transform(X, y)
+    assert "_out_of_fold" not in vars(encoder)
+    assert "_out_of_fold" not in pickle.loads(pickle.dumps(encoder)).__dict__
+
+
+def test_groups_with_rows_of_weight_zero():
+    """An int cv with groups and rows of weight 0 splits the other rows and their groups."""
+    X, y = make_frame(400)
+    weight = np.ones(len(y))
+    weight[::10] = 0
+    groups = np.arange(len(y)) % 9
+    Z = EntityEmbeddingEncoder(cv=3, **FAST).fit_transform(X, y, sample_weight=weight,
+                                                           groups=groups)  # fmt: skip
+    assert np.isfinite(Z).all()
 
 
 def test_bags_and_shared_tables_are_not_crossed():
