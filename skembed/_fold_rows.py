@@ -3,12 +3,15 @@
 Each crossed column's table gets ``k`` copies of its rows, one per fold of the training
 rows: copy ``j`` is trained only by rows outside fold ``j``. A training row of fold ``f``
 is trained ``k - 1`` times in each epoch, once through each copy ``j != f`` (the rows are
-repeated, the copies' row offsets added to their codes; everything else about training
-is unchanged). So:
+repeated, the copies' row offsets added to their codes, and early stopping holds out
+whole rows with all their repeats; everything else about training is unchanged). So:
 
 * ``fit_transform`` encodes each training row by the copy of its own fold, which never
-  saw it: out of fold, as ``TargetEncoder(cv=k)`` encodes its training rows;
-* the fitted table (what ``transform`` looks up) is the mean of the ``k`` copies;
+  saw it: out of fold, as ``TargetEncoder(cv=k)`` encodes its training rows; a copy that
+  no row trained for a category (all its rows in that fold) gives the copy's unknown row,
+  as a category unseen by the fold would;
+* the fitted table (what ``transform`` looks up) is the mean of the copies that trained
+  each row;
 * one network reads every copy, so the copies share its coordinates: nothing needs
   aligning, as the ``k`` separate fold models of ``cross_fit="refit"`` do.
 
