@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from ._bags import BagRows
+from ._device_math import bincount
 
 __all__ = [
     "AUTO_BATCH_SIZE",
@@ -249,7 +250,6 @@ def row_counts(data: TrainingData, table_sizes, bag_modes) -> list:
         if mode is not None:
             counts.append(None)
             continue
-        column = rows[:, m].to("cpu") if isinstance(rows, torch.Tensor) else rows[:, m]
-        counts.append(np.bincount(np.asarray(column), minlength=size)[:size])
+        counts.append(bincount(rows[:, m], size)[:size])
         m += 1
     return counts

@@ -12,7 +12,6 @@ Two ways (``cross_fit``):
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import numpy as np
@@ -90,12 +89,10 @@ def fold_assignment(encoder, y, groups=None, partial=False, sample_weight=None):
                 rows = np.flatnonzero(weight)
                 y = y[rows]
                 groups = None if groups is None else as_1d(groups)[rows]
-        if len(y) < encoder.cv:
-            if len(y) < 2:
-                return None
-            encoder = copy.copy(encoder)
-            encoder.cv = len(y)
-    splitter = fold_splitter(encoder, y, classifier)
+        if len(y) < 2:
+            return None
+    n_splits = min(encoder.cv, len(y)) if isinstance(encoder.cv, numbers.Integral) else None
+    splitter = fold_splitter(encoder, y, classifier, n_splits)
     try:
         splits = list(splitter.split(np.zeros((len(y), 1)), y, groups))
     except ValueError as error:
@@ -138,11 +135,7 @@ def _write_out_of_fold(encoder, out, held) -> None:
     """Overwrite the crossed columns' blocks of the trained rows with their out-of-fold
     vectors (:class:`~skembed._fold_rows.OutOfFold`)."""
     blocks = encoder_layout(encoder).blocks()
-    rows = held.rows
-    if not isinstance(out, np.ndarray):  # a tensor on the data's device
-        from ._device_math import index_rows
-
-        rows = index_rows(out, rows)
+    rows = _rows_of(out, held.rows)
     for i, vectors in held.vectors.items():
         start, stop = blocks[i]
         if isinstance(out, np.ndarray):
@@ -151,6 +144,16 @@ def _write_out_of_fold(encoder, out, held) -> None:
             import torch
 
             out[rows, start:stop] = torch.as_tensor(vectors, dtype=out.dtype, device=out.device)
+
+
+def _rows_of(out, rows: np.ndarray):
+    """``rows`` as an index of ``out``: NumPy, or a tensor on the device of an output
+    tensor."""
+    if isinstance(out, np.ndarray):
+        return rows
+    from ._device_math import index_rows
+
+    return index_rows(out, rows)
 
 
 def _classifier(encoder, y, fitted: bool = True) -> bool:
@@ -190,17 +193,14 @@ def cross_fit(encoder, X, y, sample_weight, out, groups=None) -> None:
         for i in range(len(encoder.categories_)):
             fold.embeddings_[i] = aligned_table(fold, encoder, i)
         held_out = encode(fold, take_rows(X, test_idx))
-        if not isinstance(out, np.ndarray):  # a tensor on the data's device
-            from ._device_math import index_rows
-
-            test_idx = index_rows(out, test_idx)
+        test_idx = _rows_of(out, test_idx)
         for start, stop in blocks:  # continuous columns do not depend on the fit
             out[test_idx, start:stop] = held_out[:, start:stop]
 
 
-def fold_splitter(encoder, y, classifier: bool | None = None):
+def fold_splitter(encoder, y, classifier: bool | None = None, n_splits: int | None = None):
     """The splitter of ``cv``: an int gives shuffled folds (stratified for classes, unless
-    no class has a row per fold).
+    no class has a row per fold); ``n_splits`` replaces the int (fewer rows than folds).
 
     Shuffled, as ``TargetEncoder``'s: rows stored in order (all rows of one id
     together, or by date) would otherwise put each id in a fold of its own, and its
@@ -212,12 +212,13 @@ def fold_splitter(encoder, y, classifier: bool | None = None):
     if classifier is None:
         classifier = _classifier(encoder, y)
     if isinstance(encoder.cv, numbers.Integral):
+        n_splits = int(encoder.cv if n_splits is None else n_splits)
         stratify = classifier and y.ndim == 1
         if stratify:  # a class as large as the folds, or stratifying is impossible
-            stratify = np.unique(y, return_counts=True)[1].max() >= int(encoder.cv)
+            stratify = np.unique(y, return_counts=True)[1].max() >= n_splits
         kind = StratifiedKFold if stratify else KFold
         seed = seed_from(encoder.random_state) % 2**32
-        return kind(int(encoder.cv), shuffle=True, random_state=seed)
+        return kind(n_splits, shuffle=True, random_state=seed)
     return check_cv(encoder.cv, y, classifier=classifier)  # a generator becomes a list
 
 

@@ -4,7 +4,8 @@ Each function has a NumPy counterpart in the host path: counting rows, the weigh
 and standard deviation of the continuous columns, scaling them, checking them against
 the output dtype, and gathering rows. They take and return tensors on the data's device;
 what is per column comes back as NumPy. torch is imported by this module, which is
-imported only for device-resident input.
+imported only for device-resident input and by the torch layer (``_batches`` counts the
+training rows' table rows with :func:`bincount`).
 """
 
 from __future__ import annotations

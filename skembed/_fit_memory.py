@@ -23,9 +23,7 @@ from ._layout import check_output_names
 from ._pretrained import match_labels
 from ._shared_tables import check_shared_widths, shared_vocabularies
 from ._stats import check_sample_weight, weighted_mean_std
-from ._table_training import (
-    row_bincount,
-)
+from ._table_training import row_bincount
 from ._tables import as_1d, as_table, take_rows
 from ._target import check_target_length, describe_target
 from ._validation import caller_stacklevel, validate_params
