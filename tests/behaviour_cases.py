@@ -21,7 +21,9 @@ no column of these cases is wider than 8, so the new cap changed nothing by itse
 written again when the first phase came to take at most half of ``max_iter``), and when
 ``cv=5`` (cross-fitted tables, ``cross_fit="tables"``) and ``shrinkage=0`` became the
 defaults (the supervised in-memory cases changed: each table trains one copy per fold, the
-fitted table is their mean; the "cv3" case keeps ``cross_fit="refit"``, its fold models).
+fitted table is their mean; the "cv3" case keeps ``cross_fit="refit"``, its fold models),
+and when ``dropout=0`` became the default (the supervised cases changed: no masks after the
+hidden layers).
 ``test_behaviour.py`` checks that the package reproduces every
 array; regenerate the fixture only for a deliberate change of results, and say so.
 """

@@ -24,8 +24,9 @@ def network_output(encoder, Z):
     weights = encoder.network_weights_
     hidden = [weights[f"mlp.{k}.weight"].shape[0] for k in range(len(weights))
               if f"mlp.{k}.running_mean" in weights]  # fmt: skip
-    mlp = _uninitialised_mlp(Z.shape[1], hidden, weights[f"mlp.{len(hidden) * 4}.weight"].shape[0],
-                             dropout=0.1)  # fmt: skip
+    per_layer = 4 if encoder.dropout > 0 else 3  # Linear, BatchNorm, ReLU [, Dropout]
+    head = weights[f"mlp.{len(hidden) * per_layer}.weight"]
+    mlp = _uninitialised_mlp(Z.shape[1], hidden, head.shape[0], dropout=encoder.dropout)
     mlp.load_state_dict({k[4:]: torch.as_tensor(v) for k, v in weights.items()
                          if k.startswith("mlp.")})  # fmt: skip
     mlp.eval()
