@@ -13,6 +13,7 @@ Two ways (``cross_fit``):
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -76,7 +77,9 @@ def fold_assignment(encoder, y, groups=None, partial=False, sample_weight=None):
         return None
     y = as_1d(y)
     try:
-        classifier = _classifier(encoder, y, fitted=False)
+        with warnings.catch_warnings():  # the fit detects the type again and warns then
+            warnings.simplefilter("ignore")
+            classifier = _classifier(encoder, y, fitted=False)
         if classifier and y.ndim == 1:  # stratify on class codes, whatever the labels
             y = np.unique(y, return_inverse=True)[1]
     except (TypeError, ValueError):  # a bad y: the fit says what is wrong with it
@@ -229,6 +232,12 @@ def check_partition(splits: list, n: int, cv) -> None:
     tests its first rows) or be overwritten twice, silently, as ``cross_val_predict``
     refuses too.
     """
+    if not splits:
+        raise ValueError(
+            f"cv={cv!r} gave no splits: an iterator of splits is used up by the first fit "
+            "that reads it. Pass a splitter (KFold(5), GroupKFold(5)) or a list of "
+            "(train, test) pairs, which every fit can read again."
+        )
     seen = np.zeros(n, dtype=np.int64)
     for _, test_idx in splits:
         seen[np.asarray(test_idx)] += 1

@@ -217,3 +217,26 @@ def test_cross_fitted_tables_help_trees_on_tuna_choice():
         loss[cv] = log_loss(yte, model.predict_proba(encoder.transform(Xte)))
     print(f"tuna_choice boosting log loss: in sample {loss[None]:.4f}, cv=5 {loss[5]:.4f}")
     assert loss[5] < 0.85 * loss[None]
+
+
+def test_an_integer_target_warns_once():
+    """Drawing the folds detects the target type quietly: the fit's warning shows once."""
+    import warnings
+
+    X, _ = make_frame(400)
+    y = np.arange(400) % 30  # 30 integers: treated as a quantity, with a warning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        EntityEmbeddingEncoder(cv=3, **FAST).fit_transform(X, y)
+    assert sum("treats it as a quantity" in str(w.message) for w in caught) == 1
+
+
+def test_a_used_up_iterator_of_splits_says_so():
+    """cv as an iterator of splits serves one fit; the next one says why it has no folds."""
+    from sklearn.model_selection import KFold
+
+    X, y = make_frame(300)
+    encoder = EntityEmbeddingEncoder(cv=iter(KFold(3).split(X)), **FAST)
+    assert np.isfinite(encoder.fit_transform(X, y)).all()
+    with pytest.raises(ValueError, match="used up by the first fit"):
+        encoder.fit_transform(X, y)
