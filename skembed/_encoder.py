@@ -231,7 +231,7 @@ class EntityEmbeddingEncoder(
         (``warm_start``).
 
     dropout : float, default=0.0
-        Dropout after each hidden layer. None by default: with ``cv``'s cross-fitted
+        Dropout after each hidden layer. Off by default: with ``cv``'s cross-fitted
         tables, 0.1 lost out of sample (``docs/user_guide/rare_categories.md``).
 
     embedding_dropout : float, default=0.1

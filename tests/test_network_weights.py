@@ -24,8 +24,8 @@ def network_output(encoder, Z):
     weights = encoder.network_weights_
     hidden = [weights[f"mlp.{k}.weight"].shape[0] for k in range(len(weights))
               if f"mlp.{k}.running_mean" in weights]  # fmt: skip
-    per_layer = 4 if encoder.dropout > 0 else 3  # Linear, BatchNorm, ReLU [, Dropout]
-    head = weights[f"mlp.{len(hidden) * per_layer}.weight"]
+    last = max(int(name.split(".")[1]) for name in weights if name.startswith("mlp."))
+    head = weights[f"mlp.{last}.weight"]  # the output layer, whatever the hidden modules
     mlp = _uninitialised_mlp(Z.shape[1], hidden, head.shape[0], dropout=encoder.dropout)
     mlp.load_state_dict({k[4:]: torch.as_tensor(v) for k, v in weights.items()
                          if k.startswith("mlp.")})  # fmt: skip
