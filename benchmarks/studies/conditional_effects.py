@@ -10,14 +10,14 @@ number more easily when ids nest in other columns (institutions in states).
 For every binary or regression table of the suite, on the first validation split (the
 test rows are never read), the default encoder and a cross-fitted ``TargetEncoder`` are
 fitted on the categorical columns (the suite's ``ColumnTransformer`` mode); for each
-column of at least 100 levels the table gives the correlation with ``y`` on the
-validation rows of:
+column of at least 100 kept levels (categories with a row of their own) the table gives
+the correlation with ``y`` on the validation rows of:
 
 - ``TE``: the target-encoded column;
 - ``EE first``: the encoder's first coordinate of the column (its main-effect axis);
-- ``EE best``: the best single direction of the column's block, fitted by least squares
-  of ``y`` on the block over the training rows (their out-of-fold vectors): what a
-  rotation could put first.
+- ``EE best``: the direction of the column's block fitted by least squares of ``y`` on
+  the block over the training rows (their out-of-fold vectors): what a rotation could put
+  first (not the best direction on the validation rows, which it can trail).
 
 ``TE~EE first``: the correlation of the two columns themselves. Multiclass tables are
 left out (target encoding gives one column per class).
@@ -101,14 +101,14 @@ def render(records: list[dict], info: dict) -> str:
         for r in records
     ]  # fmt: skip
     table = markdown_table(
-        ["dataset", "column", "levels", "rows per level", "width", "TE", "EE first", "EE best",
-         "TE~EE first"],
+        ["dataset", "column", "kept levels", "rows per kept level", "width", "TE", "EE first",
+         "EE best", "TE~EE first"],
         rows, ["l", "l", "r", "r", "r", "r", "r", "r", "r"],
     )  # fmt: skip
     return (
         "# How much of each id's marginal effect one coordinate holds (validation splits)"
         f"\n\n{machine_summary(info)}\n\nProtocol in `benchmarks/studies/conditional_effects.py`"
-        f" (seed 0; columns of at least {MIN_LEVELS} levels). TE, EE first, EE best: the "
+        f" (seed 0; columns of at least {MIN_LEVELS} kept levels). TE, EE first, EE best: the "
         "correlation with y on the validation rows of the target-encoded column, of the "
         "encoder's first coordinate of the column, and of the best single direction of its "
         "vectors; TE~EE first: the correlation of the two columns.\n\n" + table + "\n"
