@@ -33,10 +33,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedKFold
-from sklearn.preprocessing import TargetEncoder
-
-from skembed import EntityEmbeddingEncoder
 
 from .. import suite
 from .._common import machine_summary, markdown_table, study_main
@@ -54,14 +50,10 @@ def one_table(frame, seed: int = 0) -> list[dict]:
     columns = list(frame.categorical)
     Xtr, Xva = split.X_train[columns], split.X_test[columns]
     ytr, yva = np.asarray(split.y_train, np.float64), np.asarray(split.y_test, np.float64)
-    task = "continuous" if frame.task == "regression" else frame.task
-    encoder = EntityEmbeddingEncoder(target_type=task, random_state=seed, n_jobs=1)
+    encoder = suite.entity_encoder(frame, seed, {"n_jobs": 1})  # as the suite fits them
     Etr = encoder.fit_transform(Xtr, ytr)
     Eva = encoder.transform(Xva)
-    folds = (KFold if task == "continuous" else StratifiedKFold)(
-        5, shuffle=True, random_state=seed
-    )
-    target = TargetEncoder(target_type=task, cv=folds)
+    target = suite.classic_encoder("target", frame.task, seed)
     target.fit_transform(Xtr, ytr)  # cross-fits, as in a pipeline; the fitted means then
     Tva = target.transform(Xva)  # encode the validation rows
     starts = np.cumsum([0] + list(encoder.embedding_dims_))
