@@ -217,10 +217,20 @@ class Split:
 
 
 def load_tasks(data_dir: Path) -> dict[str, dict]:
-    """The builtin tasks and those of ``suite/tasks.json``, by name."""
+    """The builtin tasks and those of ``suite/tasks.json``, by name.
+
+    Another folder of tables (such as ``benchmarks.fresh_tables`` writes) may lack the
+    builtin ones, which are then left out; the default folder must have them.
+    """
     with open(data_dir / "suite" / "tasks.json", encoding="utf-8") as f:
         suite = json.load(f)
-    return {spec["name"]: spec for spec in BUILTIN_TASKS + suite}
+    builtin = [s for s in BUILTIN_TASKS if (data_dir / "suite" / s["file"]).exists()]
+    if len(builtin) < len(BUILTIN_TASKS) and data_dir.resolve() == DEFAULT_DATA_DIR.resolve():
+        missing = [s["name"] for s in BUILTIN_TASKS if s not in builtin]
+        raise FileNotFoundError(
+            f"{data_dir} lacks the files of {missing}: see ../shared/README.md"
+        )
+    return {spec["name"]: spec for spec in builtin + suite}
 
 
 def as_category_strings(col: pd.Series) -> pd.Series:
