@@ -41,6 +41,7 @@ from .._common import (
 
 VALIDATION = RESULTS_DIR / "validation"
 TOLERANCE = 0.2  # percent
+VARIANTS = ("alone", "append", "scaled")  # the outputs scored, in the report's order
 
 
 def saved_cells(path, encoders) -> dict:
@@ -88,19 +89,19 @@ def run(data_dir) -> list[dict]:
         for model in suite.MODELS:
             best = (max if higher else min)(classic[(name, model)])
             record = {"dataset": name, "model": model, "best_classic": best}
-            for variant, (Z, Z_test) in outputs.items():
+            for variant in VARIANTS:
+                Z, Z_test = outputs[variant]
                 value = suite.run_model(model, frame.task, 0, Z, Z_test, split)["value"]
                 record[variant] = relative(value, best, higher)
             records.append(record)
-            print(f"{name} {model}: " + " ".join(f"{v} {record[v]:+.2f} %" for v in outputs),
+            print(f"{name} {model}: " + " ".join(f"{v} {record[v]:+.2f} %" for v in VARIANTS),
                   flush=True)  # fmt: skip
     return records
 
 
 def render(records: list[dict], info: dict) -> str:
-    variants = ("alone", "append", "scaled")
-    rows = [[r["dataset"], r["model"]] + [f"{r[v]:+.2f} %" for v in variants] for r in records]
-    ok = {v: sum(r[v] >= -TOLERANCE for r in records) for v in variants}
+    rows = [[r["dataset"], r["model"]] + [f"{r[v]:+.2f} %" for v in VARIANTS] for r in records]
+    ok = {v: sum(r[v] >= -TOLERANCE for r in records) for v in VARIANTS}
     table = markdown_table(
         ["dataset", "model", "embeddings alone", "+ target-encoded columns (append)",
          "+ scaled target-encoded columns"],
